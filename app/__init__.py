@@ -1,0 +1,93 @@
+"""eOffice: Hệ thống quản lý văn bản và điều hành for the agencies of a province.
+
+``create_app()`` builds one stateless web process: configuration from ``config.py`` and
+the environment, SQLAlchemy, Flask-AppBuilder (security, views, REST APIs, Babel),
+Alembic migrations and the ``flask eoffice`` commands.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+from flask_appbuilder.models.sqla.base import SQLA
+from flask_migrate import Migrate
+from sqlalchemy import inspect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+db = SQLA()
+migrate = Migrate()
+log = logging.getLogger(__name__)
+
+
+def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object("config")
+    if overrides:
+        app.config.update(overrides)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    if app.config["PROXY_FIX_HOPS"]:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=app.config["PROXY_FIX_HOPS"],
+            x_proto=app.config["PROXY_FIX_HOPS"],
+            x_host=app.config["PROXY_FIX_HOPS"],
+        )
+
+    with app.app_context():
+        db.init_app(app)
+        migrate.init_app(app, db, directory=str(_migrations_dir()))
+        appbuilder = AppBuilder(indexview=_index_view())
+        appbuilder.init_app(app, db.session)
+        _register(appbuilder)
+        from app.cli import eoffice_cli
+        from app.i18n import register_template_filters
+
+        app.cli.add_command(eoffice_cli)
+        register_template_filters(app)
+        if app.config["EOFFICE_SYNC_ROLES_ON_START"]:
+            _sync_roles_if_migrated()
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _index_view():
+    from app.home import HomeView
+
+    return HomeView
+
+
+def _register(appbuilder: AppBuilder) -> None:
+    from app.api import AgencyApi, DepartmentApi, UserApi
+    from app.menu import N_, move_menu_item
+    from app.views import AgencyView, DepartmentView
+
+    appbuilder.add_view(
+        AgencyView, "Agencies", label=N_("Agencies"), icon="fa-building",
+        category="Directory", category_label=N_("Directory"), category_icon="fa-sitemap",
+    )
+    appbuilder.add_view(
+        DepartmentView, "Departments", label=N_("Departments"), icon="fa-users",
+        category="Directory",
+    )
+    move_menu_item(appbuilder.menu, "List Users", "Directory")
+    appbuilder.add_api(AgencyApi)
+    appbuilder.add_api(DepartmentApi)
+    appbuilder.add_api(UserApi)
+
+
+def _sync_roles_if_migrated() -> None:
+    """Apply the role definitions at start-up once the schema exists (Alembic owns it)."""
+    from app.security.roles import sync_roles
+
+    if "ab_permission_view_role" not in inspect(db.engine).get_table_names():
+        log.warning("database not migrated yet: run `flask db upgrade`; roles not synced")
+        return
+    sync_roles()

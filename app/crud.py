@@ -1,0 +1,141 @@
+"""Base classes for the agency-scoped screens (ModelView) and REST APIs (ModelRestApi).
+
+They add what Flask-AppBuilder leaves open (see ``shared/design/architecture.md``):
+- one permission pair per resource, ``can_read``/``can_write``, shared by view and API;
+- actions run only on rows the base filters let through;
+- no generic ``/download/<filename>`` route;
+- a domain check (``prepare``) before every save, from a form or from the API, that
+  forces the owning agency and refuses bad input with field-level messages;
+- validation problems answered as a structured 400, never a half-written row.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import abort, flash, redirect, request
+from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.baseviews import expose
+from flask_babel import lazy_gettext as _l
+
+from app.i18n import date_formatters
+from app.validation import DomainValidationError
+
+log = logging.getLogger(__name__)
+
+# Flask-AppBuilder method name -> the verb a role needs on the resource.
+READ_WRITE_METHODS = {
+    # ModelView
+    "list": "read",
+    "show": "read",
+    "add": "write",
+    "edit": "write",
+    "delete": "write",
+    # ModelRestApi
+    "get": "read",
+    "get_list": "read",
+    "info": "read",
+    "related": "read",
+    "distinct": "read",
+    "post": "write",
+    "put": "write",
+    "delete_headless": "write",
+    "bulk_delete": "write",
+}
+
+
+def checked_prepare(view: Any, item: Any) -> None:
+    """Run ``view.prepare``; on refusal roll back whatever the form or schema already
+    copied onto the row, log it, and let the caller report the errors."""
+    try:
+        view.prepare(item)
+    except DomainValidationError as error:
+        view.datamodel.session.rollback()
+        log.info("refused %s input: %s", view.__class__.__name__, error.errors)
+        raise
+
+
+class ScopedViewMixin:
+    """What every agency-scoped screen adds to a Flask-AppBuilder ModelView."""
+
+    method_permission_name = READ_WRITE_METHODS
+    # Attachments are served by an access-checked route, never by FAB's download.
+    exclude_route_methods = {"download"}
+    page_size = 25
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.formatters_columns = {
+            **date_formatters(self.datamodel.obj),
+            **(self.formatters_columns or {}),
+        }
+        super().__init__(**kwargs)
+
+    def prepare(self, item: Any) -> None:
+        """Force server-side values and run the domain checks; raise
+        DomainValidationError to refuse. Override per resource."""
+
+    def pre_add(self, item: Any) -> None:
+        checked_prepare(self, item)
+        super().pre_add(item)
+
+    def pre_update(self, item: Any) -> None:
+        checked_prepare(self, item)
+        super().pre_update(item)
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name: str, pk: Any):
+        """Like FAB's, but an action only reaches rows the scope lets through."""
+        if self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters) is None:
+            abort(404)
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        for pk in request.form.getlist("rowid"):
+            if self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters) is None:
+                flash(str(_l("Access is Denied")), "danger")
+                return redirect(".")
+        return super().action_post()
+
+
+class ScopedModelView(ScopedViewMixin, ModelView):
+    """A screen over agency-owned rows."""
+
+
+class ScopedModelApi(ModelRestApi):
+    """A REST API over agency-owned rows, answering bad input with a structured 400:
+    ``{"message": "...", "errors": {"field": ["..."]}}``."""
+
+    method_permission_name = READ_WRITE_METHODS
+    allow_browser_login = True
+    page_size = 25
+
+    def prepare(self, item: Any) -> None:
+        """Same contract as ScopedModelView.prepare."""
+
+    def pre_add(self, item: Any) -> None:
+        checked_prepare(self, item)
+
+    def pre_update(self, item: Any) -> None:
+        checked_prepare(self, item)
+
+    def response_422(self, message: Any = None):
+        return self._invalid(message if isinstance(message, dict) else {"_schema": [str(message)]})
+
+    def _invalid(self, errors: dict):
+        self.datamodel.session.rollback()
+        log.info("refused %s input: %s", self.__class__.__name__, errors)
+        return self.response(400, message=str(_l("The data is not valid.")), errors=errors)
+
+    def post_headless(self):
+        try:
+            return super().post_headless()
+        except DomainValidationError as error:
+            return self._invalid(error.errors)
+
+    def put_headless(self, pk: Any):
+        try:
+            return super().put_headless(pk)
+        except DomainValidationError as error:
+            return self._invalid(error.errors)

@@ -1,0 +1,158 @@
+"""Rules of the directory: agencies, departments and accounts.
+
+``prepare_*`` normalise a row about to be saved, force its owning agency and raise
+:class:`DomainValidationError` with every problem at once. Screens and the REST API
+both call them, so a rule holds whichever way the data comes in.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from flask_babel import lazy_gettext as _l
+
+from app.models import Agency, AgencyKind, Department, UserAccount
+from app.security.scope import forbidden_roles, owning_agency_id
+from app.validation import (
+    check_abbreviation,
+    check_agency_code,
+    check_email,
+    check_phone,
+    check_required,
+    check_url,
+    raise_if_errors,
+    run_checks,
+    unique_errors,
+)
+
+AGENCY_KIND_LABELS = {
+    AgencyKind.province: _l("Province"),
+    AgencyKind.department: _l("Provincial department"),
+    AgencyKind.district: _l("District"),
+    AgencyKind.commune: _l("Commune"),
+    AgencyKind.unit: _l("Unit"),
+    AgencyKind.external: _l("Outside the province"),
+}
+
+
+def agency_kind_choices() -> list[tuple[str, str]]:
+    return [(kind.value, str(label)) for kind, label in AGENCY_KIND_LABELS.items()]
+
+
+def coerce_agency_kind(value: Any) -> Optional[AgencyKind]:
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, AgencyKind) else AgencyKind(value)
+
+
+def format_agency_kind(value: Optional[AgencyKind]) -> str:
+    return str(AGENCY_KIND_LABELS.get(coerce_agency_kind(value), "")) if value else ""
+
+
+AGENCY_CHECKS = {
+    "code": [check_agency_code],
+    "name": [check_required],
+    "abbreviation": [check_required, check_abbreviation],
+    "official_email": [check_email],
+    "exchange_endpoint": [check_url],
+}
+DEPARTMENT_CHECKS = {
+    "name": [check_required],
+    "abbreviation": [check_abbreviation],
+}
+USER_CHECKS = {
+    "username": [check_required],
+    "first_name": [check_required],
+    "last_name": [check_required],
+    "email": [check_required, check_email],
+    "official_email": [check_email],
+    "phone": [check_phone],
+}
+
+
+def _strip(item: Any, *columns: str) -> None:
+    for column in columns:
+        value = getattr(item, column, None)
+        if isinstance(value, str):
+            setattr(item, column, value.strip() or None)
+
+
+def normalise_agency_code(code: Optional[str]) -> Optional[str]:
+    code = (code or "").strip().upper()
+    return code or None
+
+
+def _ancestry_errors(agency: Agency) -> dict[str, list[str]]:
+    """An agency may not be its own parent, directly or further up."""
+    seen = set()
+    parent = agency.parent
+    while parent is not None:
+        if parent is agency or (agency.id is not None and parent.id == agency.id):
+            return {"parent": [str(_l("An agency cannot be placed under itself."))]}
+        if parent.id in seen:
+            break
+        seen.add(parent.id)
+        parent = parent.parent
+    return {}
+
+
+def prepare_agency(session, agency: Agency) -> None:
+    agency.code = normalise_agency_code(agency.code)
+    _strip(agency, "name", "abbreviation", "place_name", "official_email", "exchange_endpoint")
+    if agency.parent_id is not None and agency.parent is None:
+        agency.parent = session.get(Agency, agency.parent_id)
+    raise_if_errors(
+        run_checks(agency, AGENCY_CHECKS),
+        unique_errors(session, agency, ["code"]),
+        _ancestry_errors(agency),
+    )
+
+
+def prepare_department(session, department: Department) -> None:
+    _strip(department, "name", "abbreviation")
+    requested = department.agency.id if department.agency else department.agency_id
+    department.agency_id = owning_agency_id(requested, "Department")
+    department.agency = session.get(Agency, department.agency_id) if department.agency_id else None
+    errors = run_checks(department, DEPARTMENT_CHECKS)
+    if department.agency is None:
+        errors.setdefault("agency", []).append(str(_l("Choose the agency.")))
+    elif department.name:
+        clash = (
+            session.query(Department.id)
+            .filter(Department.agency_id == department.agency_id)
+            .filter(Department.name == department.name)
+            .filter(Department.id != (department.id or 0))
+            .first()
+        )
+        if clash:
+            errors.setdefault("name", []).append(
+                str(_l("This agency already has a department with this name."))
+            )
+    raise_if_errors(errors)
+
+
+def prepare_user(session, user: UserAccount) -> None:
+    _strip(user, "username", "first_name", "last_name", "email", "official_email",
+           "phone", "position")
+    requested = user.agency.id if user.agency else user.agency_id
+    user.agency_id = owning_agency_id(requested, "User")
+    user.agency = session.get(Agency, user.agency_id) if user.agency_id else None
+    errors = run_checks(user, USER_CHECKS)
+    if user.agency is None:
+        errors.setdefault("agency", []).append(str(_l("Choose the agency.")))
+    department = user.department or (
+        session.get(Department, user.department_id) if user.department_id else None
+    )
+    if department is not None and department.agency_id != user.agency_id:
+        errors.setdefault("department", []).append(
+            str(_l("The department must belong to the user's agency."))
+        )
+    role_names = [role.name for role in user.roles or []]
+    refused = forbidden_roles(role_names)
+    if refused:
+        errors.setdefault("roles", []).append(
+            str(_l("You may not grant the role(s): %(roles)s.", roles=", ".join(refused)))
+        )
+    if not role_names:
+        errors.setdefault("roles", []).append(str(_l("Choose at least one role.")))
+    raise_if_errors(errors, unique_errors(session, user, ["username", "email"]))

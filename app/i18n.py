@@ -1,0 +1,63 @@
+"""Dates and times as Vietnamese users read them: dd/mm/yyyy, Asia/Ho_Chi_Minh.
+
+The database stores naive UTC; everything shown goes through these helpers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+from sqlalchemy import Date, DateTime, inspect
+
+DATE_FORMAT = "%d/%m/%Y"
+DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+
+
+def local_zone() -> ZoneInfo:
+    name = current_app.config["EOFFICE_TIMEZONE"] if has_app_context() else "Asia/Ho_Chi_Minh"
+    return ZoneInfo(name)
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC, the form every timestamp is stored in."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def to_local(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(local_zone())
+
+
+def format_date(value: Optional[dt.date]) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = to_local(value)
+    return value.strftime(DATE_FORMAT)
+
+
+def format_datetime(value: Optional[dt.datetime]) -> str:
+    if value is None:
+        return ""
+    return to_local(value).strftime(DATETIME_FORMAT)
+
+
+def date_formatters(model: Any) -> dict[str, Any]:
+    """``formatters_columns`` showing every Date/DateTime column of a model in
+    Vietnamese form."""
+    formatters = {}
+    for column in inspect(model).columns:
+        if isinstance(column.type, DateTime):
+            formatters[column.key] = format_datetime
+        elif isinstance(column.type, Date):
+            formatters[column.key] = format_date
+    return formatters
+
+
+def register_template_filters(app) -> None:
+    app.jinja_env.filters["vn_date"] = format_date
+    app.jinja_env.filters["vn_datetime"] = format_datetime

@@ -1,0 +1,183 @@
+"""Roles as data (QĐ 778 Đ8.2c, Đ19.1d).
+
+The roles of the eOffice and what each may do are written here, once. ``sync_roles``
+applies them to the database idempotently: it is run by ``flask eoffice sync-roles`` at
+deploy time and at every start-up, so the Roles screen always shows what this file says.
+
+Permissions use two verbs per resource, ``can_read`` and ``can_write``, shared by a
+resource's web view and its REST API (see ``app.security.permissions``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import text
+
+log = logging.getLogger(__name__)
+
+SYSTEM_ADMIN = "System admin"
+AGENCY_ADMIN = "Agency admin"
+AGENCY_HEAD = "Agency head"
+DEPARTMENT_HEAD = "Department head"
+CLERK = "Clerk"
+OFFICER = "Officer"
+OPERATOR = "Operator"
+AUDITOR = "Auditor"
+PUBLIC = "Public"
+
+READ = ("can_read",)
+WRITE = ("can_read", "can_write")
+
+# Permissions every signed-in user needs for their own profile and password.
+SELF_SERVICE = {
+    "User": ("can_userinfo",),
+    "ResetMyPasswordView": ("can_this_form_get", "can_this_form_post"),
+    "UserInfoEditView": ("can_this_form_get", "can_this_form_post"),
+}
+
+# Menu entries (category, item) shown to whoever may read the resource behind them.
+RESOURCE_MENUS: dict[str, tuple[str, str]] = {
+    "Agency": ("Directory", "Agencies"),
+    "Department": ("Directory", "Departments"),
+    "User": ("Directory", "Users"),
+}
+
+
+@dataclass(frozen=True)
+class RoleDefinition:
+    name: str
+    label: str
+    description: str
+    grants: dict[str, tuple[str, ...]]
+    # Resources this role sees and edits for every agency; elsewhere it is held to
+    # the user's own agency (QĐ 778 Đ2, Đ10).
+    province_wide: frozenset[str] = field(default_factory=frozenset)
+    # Roles an agency admin may never hand out (QĐ 778 Đ8.2c, Đ19.1d).
+    protected: bool = False
+
+
+ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
+    RoleDefinition(
+        SYSTEM_ADMIN,
+        _l("System administrator"),
+        _l("Department of Information and Communications: runs the whole system, every agency"),
+        grants={},  # Flask-AppBuilder's admin role holds every permission.
+        province_wide=frozenset({"*"}),
+        protected=True,
+    ),
+    RoleDefinition(
+        AGENCY_ADMIN,
+        _l("Agency administrator"),
+        _l("IT staff of an agency: manages the accounts and departments of that agency only"),
+        grants={
+            "Agency": WRITE,
+            "Department": WRITE,
+            "User": WRITE,
+            "ResetPasswordView": ("can_this_form_get", "can_this_form_post"),
+            "SwaggerView": ("can_show",),
+            "OpenApi": ("can_get",),
+        },
+    ),
+    RoleDefinition(
+        AGENCY_HEAD,
+        _l("Agency head"),
+        _l("Leader of the agency: directs, assigns and signs documents"),
+        grants={"Agency": READ, "Department": READ, "User": READ},
+    ),
+    RoleDefinition(
+        DEPARTMENT_HEAD,
+        _l("Department head"),
+        _l("Leader of a department: assigns and follows up work in the department"),
+        grants={"Agency": READ, "Department": READ, "User": READ},
+    ),
+    RoleDefinition(
+        CLERK,
+        _l("Clerk"),
+        _l("Registers incoming documents and issues outgoing ones"),
+        grants={"Agency": READ, "Department": READ, "User": READ},
+    ),
+    RoleDefinition(
+        OFFICER,
+        _l("Officer"),
+        _l("Processes the documents assigned to them"),
+        grants={"Agency": READ, "Department": READ, "User": READ},
+    ),
+    RoleDefinition(
+        OPERATOR,
+        _l("Operator"),
+        _l("Service provider: backups, incidents, maintenance, exchange directory"),
+        # QĐ 778 Đ18.6: the operator keeps the agencies' receiving addresses current.
+        grants={"Agency": WRITE},
+        province_wide=frozenset({"Agency"}),
+        protected=True,
+    ),
+    RoleDefinition(
+        AUDITOR,
+        _l("Auditor"),
+        _l("Reads reports, changes nothing"),
+        grants={"Agency": READ},
+    ),
+)
+
+ROLES_BY_NAME = {definition.name: definition for definition in ROLE_DEFINITIONS}
+PROTECTED_ROLES = frozenset(d.name for d in ROLE_DEFINITIONS if d.protected)
+
+
+def role_label(name: str) -> str:
+    definition = ROLES_BY_NAME.get(name)
+    return str(definition.label) if definition else name
+
+
+def _permission_pairs(definition: RoleDefinition) -> set[tuple[str, str]]:
+    """(permission, view_menu) pairs a role must hold, menus included."""
+    pairs = {
+        (permission, resource)
+        for resource, permissions in {**SELF_SERVICE, **definition.grants}.items()
+        for permission in permissions
+    }
+    for resource, permissions in definition.grants.items():
+        if "can_read" in permissions and resource in RESOURCE_MENUS:
+            category, item = RESOURCE_MENUS[resource]
+            pairs |= {("menu_access", category), ("menu_access", item)}
+    return pairs
+
+
+def _lock_for_sync(session) -> None:
+    """Serialise concurrent syncs when several workers start at once."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(778002)"))
+
+
+def sync_roles() -> list[str]:
+    """Create every permission the registered views need and set each role's
+    permissions to exactly what ROLE_DEFINITIONS says. Returns the role names."""
+    appbuilder = current_app.appbuilder
+    sm = appbuilder.sm
+    session = sm.session
+    _lock_for_sync(session)
+    admin = sm.add_role(SYSTEM_ADMIN)
+    sm.add_role(PUBLIC)
+    appbuilder.add_permissions(update_perms=True)
+    all_pvms = session.query(sm.permissionview_model).all()
+    admin.permissions = list(all_pvms)
+    index = {(pv.permission.name, pv.view_menu.name): pv for pv in all_pvms}
+    for definition in ROLE_DEFINITIONS:
+        if definition.name == SYSTEM_ADMIN:
+            continue
+        role = sm.add_role(definition.name)
+        wanted = []
+        for permission, view_menu in sorted(_permission_pairs(definition)):
+            pvm = index.get((permission, view_menu))
+            if pvm is None:
+                pvm = sm.add_permission_view_menu(permission, view_menu)
+                index[(permission, view_menu)] = pvm
+            wanted.append(pvm)
+        role.permissions = wanted
+    session.commit()
+    names = [definition.name for definition in ROLE_DEFINITIONS]
+    log.info("roles synced: %s", ", ".join(names))
+    return names

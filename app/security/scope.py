@@ -1,0 +1,150 @@
+"""Who may see and change what: the one agency-scope rule (QĐ 778 Đ2, Đ10).
+
+Every view and API filters rows through :class:`AgencyScopeFilter` (``base_filters``),
+forces the agency on create through :func:`owning_agency_id`, and asks
+:func:`can_grant_role` before handing out a role. Nothing else decides scope.
+
+A user sees rows of their own agency. A role listed as ``province_wide`` for a resource
+lifts that limit for that resource. The agency directory is readable by everyone,
+because every clerk must be able to address documents to any agency.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from flask import g, has_request_context, request
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import get_field_setup_query
+from sqlalchemy import false
+
+from app.security.roles import PROTECTED_ROLES, ROLES_BY_NAME
+
+# Resources whose rows every signed-in user may read, whatever their agency.
+SHARED_READ = frozenset({"Agency"})
+
+# View and API methods that change data, or show a form to change it.
+WRITE_METHODS = frozenset({"add", "edit", "delete", "action", "action_post"})
+
+
+def current_user():
+    user = getattr(g, "user", None) if has_request_context() else None
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user
+
+
+def role_names(user) -> set[str]:
+    return {role.name for role in getattr(user, "roles", []) or []}
+
+
+def request_access() -> str:
+    """'write' for a request that changes data or opens an edit form, else 'read'."""
+    if not has_request_context():
+        return "read"
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        return "write"
+    method = (request.endpoint or "").rsplit(".", 1)[-1]
+    return "write" if method in WRITE_METHODS else "read"
+
+
+def is_province_wide(user, resource: str) -> bool:
+    for name in role_names(user):
+        definition = ROLES_BY_NAME.get(name)
+        if definition and ({"*", resource} & definition.province_wide):
+            return True
+    return False
+
+
+def visible_agency_id(resource: str, access: str, user=None) -> Optional[int] | bool:
+    """The agency a user is held to for this resource and access.
+
+    Returns ``None`` when unrestricted, an agency id when limited to it, and ``False``
+    when the user may see nothing (no agency, not signed in).
+    """
+    user = user if user is not None else current_user()
+    if user is None:
+        return False
+    if access == "read" and resource in SHARED_READ:
+        return None
+    if is_province_wide(user, resource):
+        return None
+    return user.agency_id or False
+
+
+def owning_agency_id(requested: Optional[int], resource: str, user=None) -> Optional[int]:
+    """The agency a new or edited row must belong to.
+
+    Never trusts a posted agency id: a user held to an agency always gets their own,
+    a province-wide user gets what they asked for.
+    """
+    scope = visible_agency_id(resource, "write", user)
+    if scope is None:
+        return requested
+    return scope or None
+
+
+def can_grant_role(role_name: str, user=None) -> bool:
+    """QĐ 778 Đ8.2c, Đ19.1d: only a System admin hands out protected roles."""
+    user = user if user is not None else current_user()
+    if user is None:
+        return False
+    if is_province_wide(user, "User"):
+        return True
+    return role_name not in PROTECTED_ROLES
+
+
+def forbidden_roles(role_names_: Iterable[str], user=None) -> list[str]:
+    return sorted(name for name in role_names_ if not can_grant_role(name, user))
+
+
+class AgencyScopeFilter(BaseFilter):
+    """``base_filters`` entry: ``["agency_id", AgencyScopeFilter, "<resource>"]``."""
+
+    name = "Agency scope"
+    arg_name = "agency_scope"
+
+    def apply(self, query, resource: str):
+        agency_id = visible_agency_id(resource, request_access())
+        if agency_id is None:
+            return query
+        query, field = get_field_setup_query(query, self.model, self.column_name)
+        if agency_id is False:
+            return query.filter(false())
+        return query.filter(field == agency_id)
+
+
+def scoped(resource: str, column: str = "agency_id") -> list[list]:
+    """The ``base_filters`` value for a resource owned through ``column``."""
+    return [[column, AgencyScopeFilter, resource]]
+
+
+def can_manage_user(target, user=None) -> bool:
+    """Whether ``user`` may edit, reset or deactivate the account ``target``.
+
+    Accounts holding a protected role (System admin, Operator) are out of reach of
+    anyone not province-wide, even inside their own agency.
+    """
+    user = user if user is not None else current_user()
+    if user is None or target is None:
+        return False
+    if is_province_wide(user, "User"):
+        return True
+    if role_names(target) & PROTECTED_ROLES:
+        return False
+    return bool(user.agency_id) and target.agency_id == user.agency_id
+
+
+class ProtectedAccountFilter(BaseFilter):
+    """``base_filters`` entry on accounts: on write access, hides accounts holding a
+    protected role from anyone not province-wide."""
+
+    name = "Protected accounts"
+    arg_name = "protected_accounts"
+
+    def apply(self, query, resource: str):
+        user = current_user()
+        if request_access() != "write" or (user and is_province_wide(user, resource)):
+            return query
+        role_model = self.model.roles.property.mapper.class_
+        return query.filter(~self.model.roles.any(role_model.name.in_(PROTECTED_ROLES)))

@@ -1,0 +1,138 @@
+"""One set of checks for forms and the REST API.
+
+A *check* is a function ``value -> message | None``. The same check is wrapped as a
+WTForms validator for the screens (error shown beside the field, input kept) and run
+by the REST API before saving (structured 400 answer). Nothing is written when a check
+fails.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Iterable, Mapping, Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from wtforms.validators import ValidationError as FormValidationError
+
+Check = Callable[[Any], Optional[str]]
+
+
+class DomainValidationError(Exception):
+    """Input that breaks a rule: ``errors`` maps each field to its messages."""
+
+    def __init__(self, errors: Mapping[str, list]):
+        self.errors = {field: [str(m) for m in messages] for field, messages in errors.items()}
+        super().__init__("; ".join(m for messages in self.errors.values() for m in messages))
+
+
+# --- Checks -----------------------------------------------------------------------------
+
+# QĐ 20/2020/QĐ-TTg: mã định danh is 13 characters, A1A2A3.B1B2.C1C2.D1D2D3.
+AGENCY_CODE_RE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 .-]{7,18}[0-9]$")
+# Used inside ký hiệu (12/QĐ-UBND), so no spaces, "/" or "-".
+ABBREVIATION_RE = re.compile(r"^[^\W_]+$")
+URL_RE = re.compile(r"^https?://[^\s/]+(/\S*)?$")
+
+
+def blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def check_agency_code(value: Optional[str]) -> Optional[str]:
+    if blank(value) or AGENCY_CODE_RE.match(value):
+        return None
+    return _l(
+        "The electronic identifier must look like ddd.dd.dd.Ldd (13 characters), "
+        "for example 000.00.00.H48."
+    )
+
+
+def check_email(value: Optional[str]) -> Optional[str]:
+    if blank(value) or EMAIL_RE.match(value):
+        return None
+    return _l("Not a valid e-mail address, for example vanthu@quangngai.gov.vn.")
+
+
+def check_phone(value: Optional[str]) -> Optional[str]:
+    if blank(value) or PHONE_RE.match(value):
+        return None
+    return _l("Not a valid phone number: digits only, for example 0255 3822 123.")
+
+
+def check_abbreviation(value: Optional[str]) -> Optional[str]:
+    if blank(value) or ABBREVIATION_RE.match(value):
+        return None
+    return _l("The abbreviation may contain only letters and digits, for example UBND or SNV.")
+
+
+def check_url(value: Optional[str]) -> Optional[str]:
+    if blank(value) or URL_RE.match(value):
+        return None
+    return _l("Not a valid address: it must start with http:// or https://.")
+
+
+def check_required(value: Any) -> Optional[str]:
+    return _l("This field is required.") if blank(value) else None
+
+
+# --- Adapters ----------------------------------------------------------------------------
+
+
+def form_validator(check: Check):
+    """Wrap a check as a WTForms validator."""
+
+    def validator(form, field):
+        message = check(field.data)
+        if message:
+            raise FormValidationError(str(message))
+
+    return validator
+
+
+def form_validators(checks: Mapping[str, Iterable[Check]]) -> dict[str, list]:
+    """``validators_columns`` for a ModelView from a table of checks."""
+    return {column: [form_validator(c) for c in cs] for column, cs in checks.items()}
+
+
+def run_checks(item: Any, checks: Mapping[str, Iterable[Check]]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for column, column_checks in checks.items():
+        for check in column_checks:
+            message = check(getattr(item, column, None))
+            if message:
+                errors.setdefault(column, []).append(str(message))
+    return errors
+
+
+def unique_errors(session, item: Any, columns: Iterable[str]) -> dict[str, list[str]]:
+    """Columns whose value another row already has (case-insensitive)."""
+    model = type(item)
+    errors: dict[str, list[str]] = {}
+    for column in columns:
+        value = getattr(item, column, None)
+        if blank(value):
+            continue
+        attribute = getattr(model, column)
+        query = select(model.id).where(func.lower(attribute) == str(value).lower())
+        if item.id is not None:
+            query = query.where(model.id != item.id)
+        if session.execute(query.limit(1)).first():
+            errors[column] = [str(_l("Already exists."))]
+    return errors
+
+
+def merge_errors(*parts: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
+    for part in parts:
+        for field, messages in part.items():
+            merged.setdefault(field, []).extend(messages)
+    return merged
+
+
+def raise_if_errors(*parts: Mapping[str, list[str]]) -> None:
+    errors = merge_errors(*parts)
+    if errors:
+        raise DomainValidationError(errors)

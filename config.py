@@ -1,0 +1,95 @@
+"""Configuration of the eOffice.
+
+Every setting can be overridden from the environment (12-factor), so one image serves
+a developer laptop (SQLite in ``instance/``) and a provincial cluster (PostgreSQL behind
+nginx) alike. Only names listed here are read; anything else in the environment is ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("EOFFICE_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# --- Database --------------------------------------------------------------------
+# PostgreSQL in production (postgresql+psycopg://user@host/db); SQLite by default.
+SQLALCHEMY_DATABASE_URI = env_str("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eoffice.db'}")
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+# --- Secrets and cookies ---------------------------------------------------------
+# The default key is only good for `make run`; production must set SECRET_KEY.
+SECRET_KEY = env_str("SECRET_KEY", "dev-only-change-me-in-production")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+WTF_CSRF_ENABLED = env_bool("WTF_CSRF_ENABLED", True)
+
+# --- Public address (QĐ 778 Đ8.1: one domain for the whole province) --------------
+PREFERRED_URL_SCHEME = env_str("PREFERRED_URL_SCHEME", "http")
+# Number of reverse proxies (nginx) in front of the app whose X-Forwarded-* we trust.
+PROXY_FIX_HOPS = env_int("PROXY_FIX_HOPS", 0)
+
+# --- Files -------------------------------------------------------------------------
+STORAGE_DIR = env_str("EOFFICE_STORAGE_DIR", str(INSTANCE_DIR / "storage"))
+BACKUP_DIR = env_str("EOFFICE_BACKUP_DIR", str(INSTANCE_DIR / "backups"))
+TRUST_ROOTS_DIR = env_str("EOFFICE_TRUST_ROOTS_DIR", str(INSTANCE_DIR / "trust-roots"))
+
+# --- Services ------------------------------------------------------------------------
+# ClamAV daemon: a unix socket path or host:port.
+CLAMD_ADDRESS = env_str("CLAMD_ADDRESS", "/run/clamav/clamd.ctl")
+CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 30)
+REDIS_URL = env_str("REDIS_URL", "")
+
+# --- Time and language ---------------------------------------------------------------
+# Stored in UTC, shown in Vietnam time as dd/mm/yyyy.
+EOFFICE_TIMEZONE = env_str("EOFFICE_TIMEZONE", "Asia/Ho_Chi_Minh")
+BABEL_DEFAULT_LOCALE = env_str("BABEL_DEFAULT_LOCALE", "vi")
+BABEL_DEFAULT_TIMEZONE = EOFFICE_TIMEZONE
+BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+LANGUAGES = {
+    "vi": {"flag": "vn", "name": "Tiếng Việt"},
+    "en": {"flag": "gb", "name": "English"},
+}
+
+# --- Flask-AppBuilder ------------------------------------------------------------------
+APP_NAME = env_str("APP_NAME", "eOffice Quảng Ngãi")
+APP_THEME = ""
+AUTH_TYPE = AUTH_DB
+AUTH_ROLE_ADMIN = "System admin"
+AUTH_ROLE_PUBLIC = "Public"
+AUTH_USER_REGISTRATION = False
+FAB_SECURITY_MANAGER_CLASS = "app.security.manager.EofficeSecurityManager"
+# Migrations own the schema, and permissions are synced by `flask eoffice sync-roles`
+# (also run at start-up), never by create_all() behind Alembic's back.
+FAB_CREATE_DB = False
+FAB_UPDATE_PERMS = False
+FAB_ADD_SECURITY_API = False
+FAB_API_SWAGGER_UI = True
+FAB_API_MAX_PAGE_SIZE = 100
+FAB_PASSWORD_COMPLEXITY_ENABLED = False
+# Apply role definitions from code on every start (idempotent; safe with many workers).
+EOFFICE_SYNC_ROLES_ON_START = env_bool("EOFFICE_SYNC_ROLES_ON_START", True)
+
+# --- Logging -------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
