@@ -8,6 +8,7 @@ Alembic migrations and the ``flask eoffice`` commands.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Optional
 
 from flask import Flask
@@ -28,6 +29,7 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
+    _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["PROXY_FIX_HOPS"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,
@@ -52,9 +54,16 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
     return app
 
 
-def _migrations_dir():
-    from pathlib import Path
+def _ensure_sqlite_folder(uri: str) -> None:
+    """The embedded default database lives in instance/; create the folder on first run."""
+    from sqlalchemy.engine import make_url
 
+    url = make_url(uri)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _migrations_dir():
     return Path(__file__).resolve().parent.parent / "migrations"
 
 

@@ -1,0 +1,69 @@
+# eOffice — the two commands: `make run` and `make test` (see README.md).
+SHELL := /bin/sh
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := .make
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := run.py
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help run test test-sqlite test-postgresql venv translations i18n-extract \
+        migrate-check lint clean system-deps test-deps
+
+help: ## Show this help
+	@echo "eOffice — Hệ thống quản lý văn bản và điều hành"
+	@echo
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
+
+run: venv translations ## Install, migrate, load demo data and serve on http://127.0.0.1:5000 (SQLite)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask eoffice demo
+	@echo
+	@echo "eOffice is running at http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
+	@echo
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: test-deps venv translations ## Install and start every service the tests use, then run the whole suite on SQLite and PostgreSQL
+	$(BIN)/pytest --db=sqlite
+	$(BIN)/pytest --db=postgresql
+
+test-sqlite: venv translations ## Run the suite on SQLite only
+	$(BIN)/pytest --db=sqlite
+
+test-postgresql: venv translations ## Run the suite on PostgreSQL only
+	scripts/ensure-postgres
+	$(BIN)/pytest --db=postgresql
+
+system-deps: ## Debian packages the app needs (python3-venv)
+	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || scripts/apt-ensure python3-venv
+
+test-deps: system-deps ## Debian packages and services the tests need (Chromium, PostgreSQL)
+	scripts/apt-ensure chromium fonts-dejavu-core
+	scripts/ensure-postgres
+
+venv: system-deps $(STAMP)/venv ## Create .venv with the pinned Python packages
+
+$(STAMP)/venv: requirements.txt requirements-dev.txt
+	@mkdir -p $(STAMP)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements-dev.txt
+	@touch $@
+
+translations: venv ## Compile the Babel catalogues (app/translations/*/LC_MESSAGES/*.mo)
+	$(BIN)/pybabel compile -q -d app/translations
+
+i18n-extract: venv ## Re-extract strings (app + Flask-AppBuilder) and update the vi catalogue
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext -k _ -k gettext \
+	  --no-location --sort-output --project eOffice -o app/translations/messages.pot \
+	  app "$$($(BIN)/python -c 'import flask_appbuilder, os; print(os.path.dirname(flask_appbuilder.__file__))')"
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations \
+	  --no-location --no-fuzzy-matching
+
+lint: venv ## ruff
+	$(BIN)/ruff check app tests config.py run.py
+
+clean: ## Remove the virtualenv, caches and the local SQLite database
+	rm -rf $(VENV) $(STAMP) instance .pytest_cache tests/artifacts

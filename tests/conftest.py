@@ -1,0 +1,123 @@
+"""Test harness: every module runs against SQLite and against PostgreSQL.
+
+``pytest --db=sqlite`` (default) or ``pytest --db=postgresql``; ``make test`` runs both.
+Each run gets a throw-away database, migrated with Alembic from empty and filled with
+the demo data (agencies of Quảng Ngãi, one account per role in two agencies).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from tests.support import ApiClient, WebClient
+
+PG_ADMIN_URL = os.environ.get(
+    "EOFFICE_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db",
+        choices=["sqlite", "postgresql"],
+        default=os.environ.get("EOFFICE_TEST_DB", "sqlite"),
+        help="database engine the suite runs against",
+    )
+
+
+def pytest_report_header(config):
+    return f"eOffice database engine: {config.getoption('--db')}"
+
+
+def _create_pg_database() -> tuple[str, str]:
+    import psycopg
+
+    name = f"eoffice_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
+    except psycopg.OperationalError as error:
+        pytest.exit(
+            f"PostgreSQL is needed for --db=postgresql and did not answer at {PG_ADMIN_URL}: "
+            f"{error}\nStart it with: scripts/ensure-postgres "
+            "(or pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)",
+            returncode=3,
+        )
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return name, f"{base}/{name}"
+
+
+def _drop_pg_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def db_engine_name(request) -> str:
+    return request.config.getoption("--db")
+
+
+@pytest.fixture(scope="session")
+def database_url(db_engine_name, tmp_path_factory):
+    if db_engine_name == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'eoffice-test.db'}"
+        return
+    name, url = _create_pg_database()
+    yield url
+    _drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.demo import load_demo
+    from app.security.roles import sync_roles
+
+    instance = tmp_path_factory.mktemp("instance")
+    flask_app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "EOFFICE_SYNC_ROLES_ON_START": False,
+            "TESTING": True,
+            "STORAGE_DIR": str(instance / "storage"),
+            "BACKUP_DIR": str(instance / "backups"),
+        }
+    )
+    with flask_app.app_context():
+        upgrade()
+        sync_roles()
+        load_demo()
+    yield flask_app
+    with flask_app.app_context():
+        from app import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app):
+    from app import db
+
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture
+def web(app):
+    """A browser-like client (cookies, CSRF tokens) — log in with ``web.login(name)``."""
+    return WebClient(app)
+
+
+@pytest.fixture
+def api(app):
+    """A REST client with a JWT — log in with ``api.login(name)``."""
+    return ApiClient(app)
