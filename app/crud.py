@@ -49,7 +49,8 @@ def checked_prepare(view: Any, item: Any) -> None:
     """Run ``view.prepare``; on refusal roll back whatever the form or schema already
     copied onto the row, log it, and let the caller report the errors."""
     try:
-        view.prepare(item)
+        with view.datamodel.session.no_autoflush:
+            view.prepare(item)
     except DomainValidationError as error:
         view.datamodel.session.rollback()
         log.info("refused %s input: %s", view.__class__.__name__, error.errors)
@@ -121,11 +122,11 @@ class ScopedModelApi(ModelRestApi):
         checked_prepare(self, item)
 
     def response_422(self, message: Any = None):
+        log.info("refused %s input: %s", self.__class__.__name__, message)
         return self._invalid(message if isinstance(message, dict) else {"_schema": [str(message)]})
 
     def _invalid(self, errors: dict):
         self.datamodel.session.rollback()
-        log.info("refused %s input: %s", self.__class__.__name__, errors)
         return self.response(400, message=str(_l("The data is not valid.")), errors=errors)
 
     def post_headless(self):

@@ -102,13 +102,23 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
-@pytest.fixture
-def db_session(app):
+@pytest.fixture(autouse=True)
+def app_context(app):
+    """Every test runs inside an application context, so it can query the database
+    directly to check what a request really stored."""
     from app import db
 
     with app.app_context():
-        yield db.session
+        yield
         db.session.rollback()
+        db.session.remove()
+
+
+@pytest.fixture
+def db_session(app_context):
+    from app import db
+
+    return db.session
 
 
 @pytest.fixture

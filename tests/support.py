@@ -16,12 +16,38 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+class FreshContextClient:
+    """A Flask test client whose every request runs in its own application context,
+    as in production (own ``g``, own database session), even while the test holds an
+    application context open to check the database."""
+
+    def __init__(self, client, app):
+        self._client = client
+        self._app = app
+
+    def open(self, *args: Any, **kwargs: Any):
+        with self._app.app_context():
+            return self._client.open(*args, **kwargs)
+
+    def get(self, *args: Any, **kwargs: Any):
+        return self.open(*args, method="GET", **kwargs)
+
+    def post(self, *args: Any, **kwargs: Any):
+        return self.open(*args, method="POST", **kwargs)
+
+    def put(self, *args: Any, **kwargs: Any):
+        return self.open(*args, method="PUT", **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any):
+        return self.open(*args, method="DELETE", **kwargs)
+
+
 class WebClient:
     """Logs in through the login form and submits forms with their CSRF token."""
 
     def __init__(self, app):
         self.app = app
-        self.client = app.test_client()
+        self.client = FreshContextClient(app.test_client(), app)
 
     def get(self, url: str, **kwargs: Any):
         return self.client.get(url, **kwargs)
@@ -47,7 +73,7 @@ class ApiClient:
     """Calls /api/v1 with the bearer token from /api/v1/security/login."""
 
     def __init__(self, app):
-        self.client = app.test_client()
+        self.client = FreshContextClient(app.test_client(), app)
         self.headers: dict[str, str] = {}
 
     def login(self, username: str, password: str = DEMO_PASSWORD):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, current_app, request
+from flask_appbuilder.fields import QuerySelectMultipleField
+from flask_appbuilder.fieldwidgets import Select2ManyWidget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.views import ResetPasswordView, UserDBModelView
 from flask_babel import lazy_gettext as _l
+from wtforms.validators import DataRequired
 
 from app.crud import READ_WRITE_METHODS, ScopedViewMixin
 from app.directory import USER_CHECKS, prepare_user
-from app.security.roles import role_label
+from app.security.roles import ROLE_DEFINITIONS, role_label
 from app.security.scope import (
     AgencyScopeFilter,
     ProtectedAccountFilter,
@@ -51,22 +54,41 @@ def format_roles(roles) -> str:
 
 
 class GrantableRoleFilter(BaseFilter):
-    """Role dropdowns list only roles the current user may hand out."""
+    """Role choices list only roles the current user may hand out (never Public)."""
 
     name = "Grantable roles"
     arg_name = "grantable_roles"
 
     def apply(self, query, value):
-        role_names = [name for (name,) in query.with_entities(self.model.name).all()]
-        allowed = [name for name in role_names if can_grant_role(name)]
-        return query.filter(self.model.name.in_(allowed))
+        return query.filter(self.model.name.in_(grantable_role_names()))
 
 
-ROLE_QUERY = {"roles": [["name", GrantableRoleFilter, None]]}
+def grantable_role_names() -> list[str]:
+    return [d.name for d in ROLE_DEFINITIONS if can_grant_role(d.name)]
+
+
+def grantable_roles():
+    sm = current_app.appbuilder.sm
+    roles = sm.session.query(sm.role_model).filter(sm.role_model.name.in_(grantable_role_names()))
+    return sorted(roles, key=lambda role: role_label(role.name))
+
+
+def roles_field() -> QuerySelectMultipleField:
+    """Roles shown by their translated label, limited to what the user may grant."""
+    return QuerySelectMultipleField(
+        _l("Roles"),
+        query_func=grantable_roles,
+        get_pk_func=lambda role: role.id,
+        get_label=lambda role: role_label(role.name),
+        validators=[DataRequired(message=_l("Choose at least one role."))],
+        widget=Select2ManyWidget(),
+    )
+
+
 USER_REL_QUERIES = {
     "agency": [["id", AgencyScopeFilter, "User"]],
     "department": [["agency_id", AgencyScopeFilter, "User"]],
-    **ROLE_QUERY,
+    "roles": [["name", GrantableRoleFilter, None]],
 }
 
 
@@ -98,6 +120,11 @@ class UserAccountView(ScopedViewMixin, UserDBModelView):
     formatters_columns = {"roles": format_roles}
     validators_columns = form_validators(USER_CHECKS)
     add_form_query_rel_fields = edit_form_query_rel_fields = USER_REL_QUERIES
+    add_form_extra_fields = {
+        **UserDBModelView.add_form_extra_fields,
+        "roles": roles_field(),
+    }
+    edit_form_extra_fields = {"roles": roles_field()}
     search_form_query_rel_fields = {
         "agency": [["id", AgencyScopeFilter, "User"]],
         "department": [["agency_id", AgencyScopeFilter, "User"]],
