@@ -53,14 +53,10 @@ $(STAMP)/venv: requirements.txt requirements-dev.txt
 	@touch $@
 
 translations: venv ## Compile the Babel catalogues (app/translations/*/LC_MESSAGES/*.mo)
-	$(BIN)/pybabel compile -q -d app/translations
+	$(BIN)/pybabel compile -d app/translations >/dev/null
 
-i18n-extract: venv ## Re-extract strings (app + Flask-AppBuilder) and update the vi catalogue
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext -k _ -k gettext \
-	  --no-location --sort-output --project eOffice -o app/translations/messages.pot \
-	  app "$$($(BIN)/python -c 'import flask_appbuilder, os; print(os.path.dirname(flask_appbuilder.__file__))')"
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations \
-	  --no-location --no-fuzzy-matching
+i18n-extract: venv ## Re-extract strings (app, Flask-AppBuilder, WTForms) into the catalogues
+	$(BIN)/python scripts/i18n_extract.py
 
 lint: venv ## ruff
 	$(BIN)/ruff check app tests config.py run.py

@@ -50,6 +50,7 @@ class DepartmentApi(ScopedModelApi):
     list_columns = show_columns = ["id", "agency.id", "agency.name", "name", "abbreviation", "active"]
     # "agency" is accepted but forced to the caller's own agency unless province-wide.
     add_columns = edit_columns = ["agency", "name", "abbreviation", "active"]
+    server_filled = ("agency",)
     search_columns = ["agency", "name", "abbreviation", "active"]
 
     def prepare(self, item: Department) -> None:
@@ -75,6 +76,7 @@ class UserApi(ScopedModelApi):
     ]
     # Shares the "User" permissions with UserAccountView, profile page included.
     base_permissions = ["can_read", "can_write", "can_userinfo"]
+    server_filled = ("agency",)
     add_columns = USER_FIELDS + ["password"]
     edit_columns = USER_FIELDS
     search_columns = ["username", "email", "agency", "department", "active"]

@@ -111,6 +111,16 @@ class ScopedModelApi(ModelRestApi):
     method_permission_name = READ_WRITE_METHODS
     allow_browser_login = True
     page_size = 25
+    # Relations ``prepare`` fills in server-side (the owning agency), so callers may
+    # leave them out.
+    server_filled: tuple[str, ...] = ()
+
+    def _init_model_schemas(self) -> None:
+        super()._init_model_schemas()
+        for schema in (self.add_model_schema, self.edit_model_schema):
+            for name in self.server_filled:
+                if name in schema.fields:
+                    schema.fields[name].required = False
 
     def prepare(self, item: Any) -> None:
         """Same contract as ScopedModelView.prepare."""

@@ -20,6 +20,7 @@ from app.validation import (
     check_phone,
     check_required,
     check_url,
+    normalise_agency_code,
     raise_if_errors,
     run_checks,
     unique_errors,
@@ -75,11 +76,6 @@ def _strip(item: Any, *columns: str) -> None:
         value = getattr(item, column, None)
         if isinstance(value, str):
             setattr(item, column, value.strip() or None)
-
-
-def normalise_agency_code(code: Optional[str]) -> Optional[str]:
-    code = (code or "").strip().upper()
-    return code or None
 
 
 def _ancestry_errors(agency: Agency) -> dict[str, list[str]]:

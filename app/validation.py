@@ -41,8 +41,15 @@ def blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def normalise_agency_code(code: Optional[str]) -> Optional[str]:
+    """Codes are stored upper-case without surrounding blanks; empty means none."""
+    code = (code or "").strip().upper()
+    return code or None
+
+
 def check_agency_code(value: Optional[str]) -> Optional[str]:
-    if blank(value) or AGENCY_CODE_RE.match(value):
+    code = normalise_agency_code(value) if isinstance(value, str) else value
+    if code is None or (isinstance(code, str) and AGENCY_CODE_RE.match(code)):
         return None
     return _l(
         "The electronic identifier must look like ddd.dd.dd.Ldd (13 characters), "

@@ -43,7 +43,7 @@ SELF_SERVICE = {
 RESOURCE_MENUS: dict[str, tuple[str, str]] = {
     "Agency": ("Directory", "Agencies"),
     "Department": ("Directory", "Departments"),
-    "User": ("Directory", "Users"),
+    "User": ("Directory", "List Users"),  # FAB's user view, moved into Directory
 }
 
 
