@@ -45,10 +45,11 @@ def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
         appbuilder.init_app(app, db.session)
         _register(appbuilder)
         from app.cli import eoffice_cli
-        from app.i18n import register_template_filters
+        from app.i18n import install_form_translations, register_template_filters
 
         app.cli.add_command(eoffice_cli)
         register_template_filters(app)
+        install_form_translations()
         if app.config["EOFFICE_SYNC_ROLES_ON_START"]:
             _sync_roles_if_migrated()
     return app
