@@ -59,7 +59,7 @@ i18n-extract: venv ## Re-extract strings (app, Flask-AppBuilder, WTForms) into t
 	$(BIN)/python scripts/i18n_extract.py
 
 lint: venv ## ruff
-	$(BIN)/ruff check app tests config.py run.py
+	$(BIN)/ruff check app tests scripts config.py run.py
 
 clean: ## Remove the virtualenv, caches and the local SQLite database
 	rm -rf $(VENV) $(STAMP) instance .pytest_cache tests/artifacts

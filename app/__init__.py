@@ -8,8 +8,10 @@ Alembic migrations and the ``flask eoffice`` commands.
 from __future__ import annotations
 
 import logging
+import os
+import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
@@ -23,7 +25,15 @@ migrate = Migrate()
 log = logging.getLogger(__name__)
 
 
-def create_app(overrides: Optional[dict[str, Any]] = None) -> Flask:
+def _process_clock_in_utc() -> None:
+    """Timestamps are stored in UTC. Flask-AppBuilder stamps users with the naive local
+    ``datetime.now()``, so the process clock runs in UTC; screens convert to Vietnam time."""
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    _process_clock_in_utc()
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object("config")
     if overrides:

@@ -5,8 +5,8 @@ Same permissions, scope and checks as the screens; bad input gets a structured 4
 
 from __future__ import annotations
 
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask import current_app
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import generate_password_hash
 

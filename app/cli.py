@@ -33,6 +33,6 @@ def demo_command() -> None:
 
     sync_roles()
     users = load_demo()
-    click.echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for user in users:
         click.echo(f"  {user.username:<22} {role_label(user.role):<24} {user.agency_code}")

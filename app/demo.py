@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import current_app
 
 from app import db
-from app.models import Agency, AgencyKind, Department, UserAccount
+from app.models import Agency, AgencyKind, Department
 from app.security import roles as R
 
 AGENCIES_CSV = Path(__file__).resolve().parent / "data" / "agencies-quang-ngai.csv"
@@ -53,7 +53,7 @@ def _agency_users(slug: str, code: str, office: str, unit: str, people: list[tup
     ]
     return [
         DemoUser(f"{prefix}.{slug}", last, first, role, code, department, position)
-        for (prefix, role, department, position), (last, first) in zip(spec, people)
+        for (prefix, role, department, position), (last, first) in zip(spec, people, strict=True)
     ]
 
 

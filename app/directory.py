@@ -7,7 +7,7 @@ both call them, so a rule holds whichever way the data comes in.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -40,13 +40,13 @@ def agency_kind_choices() -> list[tuple[str, str]]:
     return [(kind.value, str(label)) for kind, label in AGENCY_KIND_LABELS.items()]
 
 
-def coerce_agency_kind(value: Any) -> Optional[AgencyKind]:
+def coerce_agency_kind(value: Any) -> AgencyKind | None:
     if value in (None, ""):
         return None
     return value if isinstance(value, AgencyKind) else AgencyKind(value)
 
 
-def format_agency_kind(value: Optional[AgencyKind]) -> str:
+def format_agency_kind(value: AgencyKind | None) -> str:
     return str(AGENCY_KIND_LABELS.get(coerce_agency_kind(value), "")) if value else ""
 
 

@@ -6,7 +6,7 @@ The database stores naive UTC; everything shown goes through these helpers.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -23,16 +23,16 @@ def local_zone() -> ZoneInfo:
 
 def utcnow() -> dt.datetime:
     """Naive UTC, the form every timestamp is stored in."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def to_local(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(local_zone())
 
 
-def format_date(value: Optional[dt.date]) -> str:
+def format_date(value: dt.date | None) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -40,7 +40,7 @@ def format_date(value: Optional[dt.date]) -> str:
     return value.strftime(DATE_FORMAT)
 
 
-def format_datetime(value: Optional[dt.datetime]) -> str:
+def format_datetime(value: dt.datetime | None) -> str:
     if value is None:
         return ""
     return to_local(value).strftime(DATETIME_FORMAT)

@@ -7,7 +7,6 @@ scoped per agency); who may see what is decided once, in ``app.security.scope``.
 from __future__ import annotations
 
 import enum
-from typing import Optional
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
@@ -43,7 +42,7 @@ class Agency(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Mã định danh điện tử (QĐ 20/2020/QĐ-TTg): ddd.dd.dd.Ldd, e.g. 000.00.00.H48.
     # Optional: an agency without one cannot exchange externally (QĐ 778 Đ9.2).
-    code: Mapped[Optional[str]] = mapped_column(String(13), unique=True)
+    code: Mapped[str | None] = mapped_column(String(13), unique=True)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     # Viết tắt tên cơ quan used in ký hiệu, e.g. "UBND" in 12/QĐ-UBND.
     abbreviation: Mapped[str] = mapped_column(String(20), nullable=False)
@@ -52,26 +51,26 @@ class Agency(Model):
         nullable=False,
         default=AgencyKind.unit,
     )
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agency.id"))
-    parent: Mapped[Optional["Agency"]] = relationship(
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    parent: Mapped[Agency | None] = relationship(
         "Agency", remote_side=[id], back_populates="children"
     )
-    children: Mapped[list["Agency"]] = relationship("Agency", back_populates="parent")
+    children: Mapped[list[Agency]] = relationship("Agency", back_populates="parent")
     # Địa danh in the date line: "Quảng Ngãi, ngày 22 tháng 5 năm 2023".
-    place_name: Mapped[Optional[str]] = mapped_column(String(100))
-    official_email: Mapped[Optional[str]] = mapped_column(String(320))
+    place_name: Mapped[str | None] = mapped_column(String(100))
+    official_email: Mapped[str | None] = mapped_column(String(320))
     # Địa chỉ nhận văn bản điện tử (QĐ 778 Đ18.6 keeps it up to date).
-    exchange_endpoint: Mapped[Optional[str]] = mapped_column(String(500))
+    exchange_endpoint: Mapped[str | None] = mapped_column(String(500))
     # Cán bộ phụ trách an toàn thông tin (QĐ 778 Đ13.1).
-    infosec_officer_id: Mapped[Optional[int]] = mapped_column(
+    infosec_officer_id: Mapped[int | None] = mapped_column(
         ForeignKey("ab_user.id", use_alter=True, name="fk_agency_infosec_officer")
     )
-    infosec_officer: Mapped[Optional["UserAccount"]] = relationship(
+    infosec_officer: Mapped[UserAccount | None] = relationship(
         "UserAccount", foreign_keys=[infosec_officer_id], post_update=True
     )
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
-    departments: Mapped[list["Department"]] = relationship(
+    departments: Mapped[list[Department]] = relationship(
         "Department", back_populates="agency", order_by="Department.name"
     )
 
@@ -98,7 +97,7 @@ class Department(Model):
     agency: Mapped[Agency] = relationship(Agency, back_populates="departments")
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     # Viết tắt of the drafting unit, used in công văn: 1234/UBND-VP.
-    abbreviation: Mapped[Optional[str]] = mapped_column(String(20))
+    abbreviation: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
     def __repr__(self) -> str:
@@ -114,14 +113,14 @@ class UserAccount(User):
 
     __tablename__ = "ab_user"
 
-    agency_id: Mapped[Optional[int]] = mapped_column(
+    agency_id: Mapped[int | None] = mapped_column(
         ForeignKey("agency.id"), index=True, nullable=True
     )
-    agency: Mapped[Optional[Agency]] = relationship(Agency, foreign_keys=[agency_id])
-    department_id: Mapped[Optional[int]] = mapped_column(
+    agency: Mapped[Agency | None] = relationship(Agency, foreign_keys=[agency_id])
+    department_id: Mapped[int | None] = mapped_column(
         ForeignKey("department.id"), index=True, nullable=True
     )
-    department: Mapped[Optional[Department]] = relationship(Department)
-    position: Mapped[Optional[str]] = mapped_column(String(100))  # chức vụ
-    official_email: Mapped[Optional[str]] = mapped_column(String(320))  # thư công vụ
-    phone: Mapped[Optional[str]] = mapped_column(String(20))
+    department: Mapped[Department | None] = relationship(Department)
+    position: Mapped[str | None] = mapped_column(String(100))  # chức vụ
+    official_email: Mapped[str | None] = mapped_column(String(320))  # thư công vụ
+    phone: Mapped[str | None] = mapped_column(String(20))

@@ -9,13 +9,14 @@ fails.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable, Mapping, Optional
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from wtforms.validators import ValidationError as FormValidationError
 
-Check = Callable[[Any], Optional[str]]
+Check = Callable[[Any], str | None]
 
 
 class DomainValidationError(Exception):
@@ -41,13 +42,13 @@ def blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def normalise_agency_code(code: Optional[str]) -> Optional[str]:
+def normalise_agency_code(code: str | None) -> str | None:
     """Codes are stored upper-case without surrounding blanks; empty means none."""
     code = (code or "").strip().upper()
     return code or None
 
 
-def check_agency_code(value: Optional[str]) -> Optional[str]:
+def check_agency_code(value: str | None) -> str | None:
     code = normalise_agency_code(value) if isinstance(value, str) else value
     if code is None or (isinstance(code, str) and AGENCY_CODE_RE.match(code)):
         return None
@@ -57,31 +58,31 @@ def check_agency_code(value: Optional[str]) -> Optional[str]:
     )
 
 
-def check_email(value: Optional[str]) -> Optional[str]:
+def check_email(value: str | None) -> str | None:
     if blank(value) or EMAIL_RE.match(value):
         return None
     return _l("Not a valid e-mail address, for example vanthu@quangngai.gov.vn.")
 
 
-def check_phone(value: Optional[str]) -> Optional[str]:
+def check_phone(value: str | None) -> str | None:
     if blank(value) or PHONE_RE.match(value):
         return None
     return _l("Not a valid phone number: digits only, for example 0255 3822 123.")
 
 
-def check_abbreviation(value: Optional[str]) -> Optional[str]:
+def check_abbreviation(value: str | None) -> str | None:
     if blank(value) or ABBREVIATION_RE.match(value):
         return None
     return _l("The abbreviation may contain only letters and digits, for example UBND or SNV.")
 
 
-def check_url(value: Optional[str]) -> Optional[str]:
+def check_url(value: str | None) -> str | None:
     if blank(value) or URL_RE.match(value):
         return None
     return _l("Not a valid address: it must start with http:// or https://.")
 
 
-def check_required(value: Any) -> Optional[str]:
+def check_required(value: Any) -> str | None:
     return _l("This field is required.") if blank(value) else None
 
 

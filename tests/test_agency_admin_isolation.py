@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.models import UserAccount
-from app.security.roles import OPERATOR, OFFICER, SYSTEM_ADMIN
+from app.security.roles import OFFICER, OPERATOR, SYSTEM_ADMIN
 from tests.directory_data import BINH_SON, STTTT, account, agency, count, role_id
 
 

@@ -11,7 +11,7 @@ because every clerk must be able to address documents to any agency.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from flask import g, has_request_context, request
 from flask_appbuilder.models.filters import BaseFilter
@@ -56,7 +56,7 @@ def is_province_wide(user, resource: str) -> bool:
     return False
 
 
-def visible_agency_id(resource: str, access: str, user=None) -> Optional[int] | bool:
+def visible_agency_id(resource: str, access: str, user=None) -> int | None | bool:
     """The agency a user is held to for this resource and access.
 
     Returns ``None`` when unrestricted, an agency id when limited to it, and ``False``
@@ -72,7 +72,7 @@ def visible_agency_id(resource: str, access: str, user=None) -> Optional[int] | 
     return user.agency_id or False
 
 
-def owning_agency_id(requested: Optional[int], resource: str, user=None) -> Optional[int]:
+def owning_agency_id(requested: int | None, resource: str, user=None) -> int | None:
     """The agency a new or edited row must belong to.
 
     Never trusts a posted agency id: a user held to an agency always gets their own,
