@@ -60,6 +60,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.cli.add_command(eoffice_cli)
         register_template_filters(app)
         install_form_translations()
+        from app.errors import register_error_pages
+
+        register_error_pages(app)
         if app.config["EOFFICE_SYNC_ROLES_ON_START"]:
             _sync_roles_if_migrated()
     return app

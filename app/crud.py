@@ -19,7 +19,7 @@ from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.baseviews import expose
 from flask_babel import lazy_gettext as _l
 
-from app.i18n import date_formatters
+from app.i18n import display_formatters
 from app.validation import DomainValidationError
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class ScopedViewMixin:
 
     def __init__(self, **kwargs: Any) -> None:
         self.formatters_columns = {
-            **date_formatters(self.datamodel.obj),
+            **display_formatters(self.datamodel.obj),
             **(self.formatters_columns or {}),
         }
         super().__init__(**kwargs)

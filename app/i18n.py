@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import Date, DateTime, inspect
+from sqlalchemy import Boolean, Date, DateTime, inspect
 
 DATE_FORMAT = "%d/%m/%Y"
 DATETIME_FORMAT = "%d/%m/%Y %H:%M"
@@ -46,15 +46,28 @@ def format_datetime(value: dt.datetime | None) -> str:
     return to_local(value).strftime(DATETIME_FORMAT)
 
 
-def date_formatters(model: Any) -> dict[str, Any]:
-    """``formatters_columns`` showing every Date/DateTime column of a model in
-    Vietnamese form."""
-    formatters = {}
-    for column in inspect(model).columns:
+def format_yes_no(value: bool | None) -> str:
+    from flask_babel import gettext
+
+    return "" if value is None else (gettext("Yes") if value else gettext("No"))
+
+
+def format_related(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def display_formatters(model: Any) -> dict[str, Any]:
+    """``formatters_columns`` showing a model the Vietnamese way: dates dd/mm/yyyy in
+    Vietnam time, booleans as Có/Không, an empty relation as blank (never "None")."""
+    mapper = inspect(model)
+    formatters: dict[str, Any] = {key: format_related for key in mapper.relationships.keys()}
+    for column in mapper.columns:
         if isinstance(column.type, DateTime):
             formatters[column.key] = format_datetime
         elif isinstance(column.type, Date):
             formatters[column.key] = format_date
+        elif isinstance(column.type, Boolean):
+            formatters[column.key] = format_yes_no
     return formatters
 
 

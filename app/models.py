@@ -124,3 +124,10 @@ class UserAccount(User):
     position: Mapped[str | None] = mapped_column(String(100))  # chức vụ
     official_email: Mapped[str | None] = mapped_column(String(320))  # thư công vụ
     phone: Mapped[str | None] = mapped_column(String(20))
+
+    def get_full_name(self) -> str:
+        """Vietnamese order: họ (family name) first, e.g. "Phan Thị Kim"."""
+        return f"{self.last_name} {self.first_name}".strip()
+
+    def __repr__(self) -> str:
+        return self.get_full_name()

@@ -17,6 +17,7 @@ from app.directory import (
     prepare_agency,
     prepare_department,
 )
+from app.i18n import format_yes_no
 from app.models import Agency, Department
 from app.security.scope import AgencyScopeFilter, scoped
 from app.validation import form_validators
@@ -80,7 +81,7 @@ class AgencyView(ScopedModelView):
     }
     formatters_columns = {
         "kind": format_agency_kind,
-        "can_exchange_externally": lambda value: _l("Yes") if value else _l("No"),
+        "can_exchange_externally": format_yes_no,
     }
     validators_columns = form_validators(AGENCY_CHECKS)
     add_form_extra_fields = edit_form_extra_fields = {"kind": kind_field()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,8 +58,6 @@ def test_catalogue_translates_every_flask_appbuilder_string(tmp_path):
 
 
 def test_catalogue_is_complete_and_keeps_placeholders():
-    import re
-
     catalogue = read_po(CATALOGUE.open("rb"), locale="vi")
     placeholder = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
     problems = []
@@ -102,3 +101,31 @@ def test_user_page_shows_dates_in_vietnamese_form(web, db_session):
     db_session.commit()
     page = web.get(f"/users/show/{target.id}")
     assert "01/02/2026 01:30" in page.text
+
+
+def test_error_pages_are_vietnamese_inside_the_layout(web):
+    web.login("vanthu.binhson")
+    page = web.get("/users/show/999999")
+    assert page.status_code == 404
+    assert "Trang không tồn tại hoặc thuộc cơ quan khác." in page.text
+    assert "Về trang chủ" in page.text and "Danh mục" in page.text  # menu still there
+
+
+def test_api_errors_stay_json(api):
+    response = api.login("vanthu.binhson").get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.is_json
+
+
+def test_lists_show_yes_no_and_blank_not_python_values(web):
+    page = web.login("vanthu.binhson").get("/users/list/")
+    cells = [cell.strip() for cell in re.findall(r"<td>(.*?)</td>", page.text, re.S)]
+    assert cells.count("Có") == 5  # "Đang hoạt động" of the five Bình Sơn accounts
+    assert "" in cells  # lanhdao.binhson has no department: a blank cell
+    assert not {"None", "True", "False"} & set(cells)
+
+
+def test_navbar_shows_name_in_vietnamese_order(web):
+    page = web.login("vanthu.binhson").get("/")
+    assert "Phan Thị Kim" in page.text
+    assert "Thị Kim Phan" not in page.text

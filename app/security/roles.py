@@ -73,8 +73,9 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         AGENCY_ADMIN,
         _l("Agency administrator"),
         _l("IT staff of an agency: manages the accounts and departments of that agency only"),
+        # The agency directory is kept by the System admin and the Operator.
         grants={
-            "Agency": WRITE,
+            "Agency": READ,
             "Department": WRITE,
             "User": WRITE,
             "ResetPasswordView": ("can_this_form_get", "can_this_form_post"),
@@ -136,7 +137,8 @@ def _permission_pairs(definition: RoleDefinition) -> set[tuple[str, str]]:
     """(permission, view_menu) pairs a role must hold, menus included."""
     pairs = {
         (permission, resource)
-        for resource, permissions in {**SELF_SERVICE, **definition.grants}.items()
+        for grants in (SELF_SERVICE, definition.grants)
+        for resource, permissions in grants.items()
         for permission in permissions
     }
     for resource, permissions in definition.grants.items():
