@@ -104,15 +104,21 @@ def prepare_agency(session, agency: Agency) -> None:
     )
 
 
+def _force_owning_agency(session, row: Any, resource: str, errors: dict) -> None:
+    """Set ``row.agency`` to the agency it must belong to (never a posted id the user
+    is not allowed to use) and note when there is none."""
+    requested = row.agency.id if row.agency else row.agency_id
+    row.agency_id = owning_agency_id(requested, resource)
+    row.agency = session.get(Agency, row.agency_id) if row.agency_id else None
+    if row.agency is None:
+        errors.setdefault("agency", []).append(str(_l("Choose the agency.")))
+
+
 def prepare_department(session, department: Department) -> None:
     _strip(department, "name", "abbreviation")
-    requested = department.agency.id if department.agency else department.agency_id
-    department.agency_id = owning_agency_id(requested, "Department")
-    department.agency = session.get(Agency, department.agency_id) if department.agency_id else None
     errors = run_checks(department, DEPARTMENT_CHECKS)
-    if department.agency is None:
-        errors.setdefault("agency", []).append(str(_l("Choose the agency.")))
-    elif department.name:
+    _force_owning_agency(session, department, "Department", errors)
+    if department.agency is not None and department.name:
         clash = (
             session.query(Department.id)
             .filter(Department.agency_id == department.agency_id)
@@ -130,12 +136,8 @@ def prepare_department(session, department: Department) -> None:
 def prepare_user(session, user: UserAccount) -> None:
     _strip(user, "username", "first_name", "last_name", "email", "official_email",
            "phone", "position")
-    requested = user.agency.id if user.agency else user.agency_id
-    user.agency_id = owning_agency_id(requested, "User")
-    user.agency = session.get(Agency, user.agency_id) if user.agency_id else None
     errors = run_checks(user, USER_CHECKS)
-    if user.agency is None:
-        errors.setdefault("agency", []).append(str(_l("Choose the agency.")))
+    _force_owning_agency(session, user, "User", errors)
     department = user.department or (
         session.get(Department, user.department_id) if user.department_id else None
     )

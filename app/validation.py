@@ -58,28 +58,30 @@ def check_agency_code(value: str | None) -> str | None:
     )
 
 
-def check_email(value: str | None) -> str | None:
-    if blank(value) or EMAIL_RE.match(value):
-        return None
-    return _l("Not a valid e-mail address, for example vanthu@quangngai.gov.vn.")
+def pattern_check(pattern: re.Pattern, message) -> Check:
+    """A check that accepts a blank value or one matching ``pattern``."""
+
+    def check(value: str | None) -> str | None:
+        if blank(value) or pattern.match(value):
+            return None
+        return message
+
+    return check
 
 
-def check_phone(value: str | None) -> str | None:
-    if blank(value) or PHONE_RE.match(value):
-        return None
-    return _l("Not a valid phone number: digits only, for example 0255 3822 123.")
-
-
-def check_abbreviation(value: str | None) -> str | None:
-    if blank(value) or ABBREVIATION_RE.match(value):
-        return None
-    return _l("The abbreviation may contain only letters and digits, for example UBND or SNV.")
-
-
-def check_url(value: str | None) -> str | None:
-    if blank(value) or URL_RE.match(value):
-        return None
-    return _l("Not a valid address: it must start with http:// or https://.")
+check_email = pattern_check(
+    EMAIL_RE, _l("Not a valid e-mail address, for example vanthu@quangngai.gov.vn.")
+)
+check_phone = pattern_check(
+    PHONE_RE, _l("Not a valid phone number: digits only, for example 0255 3822 123.")
+)
+check_abbreviation = pattern_check(
+    ABBREVIATION_RE,
+    _l("The abbreviation may contain only letters and digits, for example UBND or SNV."),
+)
+check_url = pattern_check(
+    URL_RE, _l("Not a valid address: it must start with http:// or https://.")
+)
 
 
 def check_required(value: Any) -> str | None:
