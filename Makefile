@@ -26,7 +26,7 @@ run: venv translations ## Install, migrate, load demo data and serve on http://1
 	@echo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: test-deps venv translations ## Install and start every service the tests use, then run the whole suite on SQLite and PostgreSQL
+test: test-deps venv translations lint ## Install and start every service the tests use, then run the whole suite on SQLite and PostgreSQL
 	$(BIN)/pytest --db=sqlite
 	$(BIN)/pytest --db=postgresql
 
@@ -46,10 +46,11 @@ test-deps: system-deps ## Debian packages and services the tests need (Chromium,
 
 venv: system-deps $(STAMP)/venv ## Create .venv with the pinned Python packages
 
-$(STAMP)/venv: requirements.txt requirements-dev.txt
+$(STAMP)/venv: requirements.txt requirements-dev.txt constraints.txt
 	@mkdir -p $(STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt -c constraints.txt 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -c "import flask_appbuilder, playwright, pytest"
 	@touch $@
 
 translations: venv ## Compile the Babel catalogues (app/translations/*/LC_MESSAGES/*.mo)
