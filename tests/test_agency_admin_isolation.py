@@ -3,8 +3,11 @@ and can never hand out System admin or Operator — on the screens and on the RE
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from app.demo import DEMO_USERS
 from app.models import UserAccount
 from app.security.roles import OFFICER, OPERATOR, SYSTEM_ADMIN
 from tests.directory_data import BINH_SON, STTTT, account, agency, count, role_id
@@ -176,3 +179,20 @@ def test_api_system_admin_can_grant_operator(api, db_session):
     response = api.post("/api/v1/user/", body)
     assert response.status_code == 201, response.text
     assert [role.name for role in account("vanhanh2").roles] == [OPERATOR]
+
+
+@pytest.mark.parametrize(
+    "spec", [s for s in DEMO_USERS if s.role != SYSTEM_ADMIN], ids=lambda s: s.username
+)
+def test_every_demo_user_sees_only_own_agency_accounts(web, spec):
+    """Acceptance: each demo account sees only its own agency's users (or none at all
+    for roles without the directory of people, such as the Operator)."""
+    page = web.login(spec.username).get("/users/list/?psize_UserAccountView=100")
+    if page.status_code != 200:
+        assert page.status_code in (302, 403)
+        return
+    own = {u.username for u in DEMO_USERS if u.agency_code == spec.agency_code}
+    others = {u.username for u in DEMO_USERS} - own
+    listed = set(re.findall(r"<td>\s*([a-z.]+)\s*</td>", page.text))
+    assert spec.username in listed
+    assert not listed & others, f"{spec.username} sees {listed & others}"
