@@ -40,7 +40,6 @@ READ_WRITE_METHODS = {
     "distinct": "read",
     "post": "write",
     "put": "write",
-    "delete_headless": "write",
     "bulk_delete": "write",
 }
 
