@@ -61,10 +61,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         register_template_filters(app)
         install_form_translations()
         from app.errors import register_error_pages
+        from app.registry import history  # noqa: F401  (never-delete and append-only guards)
 
         register_error_pages(app)
         if app.config["EOFFICE_SYNC_ROLES_ON_START"]:
-            _sync_roles_if_migrated()
+            _sync_reference_data_if_migrated()
     return app
 
 
@@ -106,11 +107,15 @@ def _register(appbuilder: AppBuilder) -> None:
     appbuilder.add_api(UserApi)
 
 
-def _sync_roles_if_migrated() -> None:
-    """Apply the role definitions at start-up once the schema exists (Alembic owns it)."""
+def _sync_reference_data_if_migrated() -> None:
+    """Apply roles and catalogues from the code at start-up once the schema exists
+    (Alembic owns it)."""
+    from app.registry.catalogues import sync_document_types
     from app.security.roles import sync_roles
 
-    if "ab_permission_view_role" not in inspect(db.engine).get_table_names():
+    tables = set(inspect(db.engine).get_table_names())
+    if not {"ab_permission_view_role", "document_type"} <= tables:
         log.warning("database not migrated yet: run `flask db upgrade`; roles not synced")
         return
     sync_roles()
+    sync_document_types(db.session)

@@ -24,14 +24,28 @@ def sync_roles_command() -> None:
     click.echo("Roles are in step with the code.")
 
 
+@eoffice_cli.command("sync-catalogues")
+@with_appcontext
+def sync_catalogues_command() -> None:
+    """Apply the document types of NĐ 30 (Phụ lục III) from app/registry/catalogues.py."""
+    from app import db
+    from app.registry.catalogues import sync_document_types
+
+    changed = sync_document_types(db.session)
+    click.echo(f"Document types in step with the code ({changed} changed).")
+
+
 @eoffice_cli.command("demo")
 @with_appcontext
 def demo_command() -> None:
     """Load the agencies of Quảng Ngãi and one demo account per role."""
+    from app import db
     from app.demo import DEMO_PASSWORD, load_demo
+    from app.registry.catalogues import sync_document_types
     from app.security.roles import sync_roles
 
     sync_roles()
+    sync_document_types(db.session)
     users = load_demo()
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for user in users:

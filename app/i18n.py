@@ -99,3 +99,8 @@ def install_form_translations() -> None:
 
     translations = CatalogueTranslations()
     FlaskForm.Meta.get_translations = lambda self, form: translations
+
+
+def local_today() -> dt.date:
+    """Today in Vietnam: the date a clerk sees on the calendar."""
+    return dt.datetime.now(local_zone()).date()

@@ -6,20 +6,27 @@ scoped per agency); who may see what is decided once, in ``app.security.scope``.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
     Enum,
     ForeignKey,
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.i18n import utcnow
 
 
 class AgencyKind(str, enum.Enum):
@@ -131,3 +138,322 @@ class UserAccount(User):
 
     def __repr__(self) -> str:
         return self.get_full_name()
+
+
+# --- Document registry (NĐ 30/2020) -------------------------------------------------------
+
+
+class Direction(str, enum.Enum):
+    """Which way a register counts: văn bản đến or văn bản đi."""
+
+    incoming = "incoming"  # đến
+    outgoing = "outgoing"  # đi
+
+
+class Urgency(str, enum.Enum):
+    """Mức độ khẩn (NĐ 30 Đ4.2.c); edXML OtherInfo/Priority beside each."""
+
+    normal = "normal"  # Thường, 0
+    urgent = "urgent"  # Khẩn, 1
+    very_urgent = "very_urgent"  # Thượng khẩn, 2
+    flash = "flash"  # Hỏa tốc, 3
+
+
+class Secrecy(str, enum.Enum):
+    """Độ mật. Only ``none`` may be stored: QĐ 778 Đ1.2 keeps state secrets out."""
+
+    none = "none"
+    confidential = "confidential"  # Mật
+    secret = "secret"  # Tối mật
+    top_secret = "top_secret"  # Tuyệt mật
+
+
+class SigningAuthority(str, enum.Enum):
+    """Quyền hạn ký (NĐ 30 Phụ lục I): TM., KT., TL., TUQ., Q. or the head signing."""
+
+    own = "own"
+    on_behalf = "TM"  # thay mặt tập thể
+    deputy = "KT"  # ký thay
+    by_order = "TL"  # thừa lệnh
+    by_authorisation = "TUQ"  # thừa ủy quyền
+    acting = "Q"  # quyền
+
+
+class OutgoingStatus(str, enum.Enum):
+    draft = "draft"  # dự thảo
+    in_review = "in_review"  # trình duyệt
+    approved = "approved"  # đã duyệt, chờ phát hành
+    issued = "issued"  # đã phát hành (số, ngày assigned)
+    cancelled = "cancelled"  # hủy: the record stays (QĐ 778 Đ12.1)
+
+
+class IncomingStatus(str, enum.Enum):
+    """National processing codes (QĐ 28/2018; edXML StatusCode) where they exist."""
+
+    arrived = "01"  # Đã đến: waiting for the văn thư
+    returned = "02"  # Từ chối tiếp nhận
+    registered = "03"  # Đã tiếp nhận (vào sổ)
+    assigned = "04"  # Phân công
+    processing = "05"  # Đang xử lý
+    completed = "06"  # Hoàn thành
+    cancelled = "cancelled"  # hủy (recalled by the sender)
+
+
+def _enum(enum_class: type[enum.Enum], name: str, length: int = 20) -> Enum:
+    return Enum(
+        enum_class, name=name, native_enum=False, length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class DocumentType(Model):
+    """Tên loại văn bản hành chính and its viết tắt (NĐ 30 Đ7, Phụ lục III)."""
+
+    __tablename__ = "document_type"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    # None for Công văn and Thư công, which carry no type abbreviation.
+    abbreviation: Mapped[str | None] = mapped_column(String(10))
+    sort_order: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class Register(Model):
+    """Sổ đăng ký văn bản: one number series per agency, direction and year.
+
+    ``last_number`` is the last number handed out; the next one is taken inside the
+    transaction that issues or registers the document (app.registry.numbering).
+    """
+
+    __tablename__ = "register"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "direction", "year", "name", name="uq_register_name"),
+        Index("ix_register_agency_year", "agency_id", "year", "direction"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), nullable=False)
+    agency: Mapped[Agency] = relationship(Agency)
+    direction: Mapped[Direction] = mapped_column(_enum(Direction, "register_direction"), nullable=False)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    is_default: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    last_number: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    def __repr__(self) -> str:
+        return f"{self.name} ({self.year})"
+
+
+class DocumentFieldsMixin:
+    """Phụ lục VI metadata shared by văn bản đi and văn bản đến."""
+
+    # Trích yếu nội dung (Subject, 500).
+    subject: Mapped[str] = mapped_column(String(500), nullable=False)
+    urgency: Mapped[Urgency] = mapped_column(
+        _enum(Urgency, "urgency"), nullable=False, default=Urgency.normal
+    )
+    # QĐ 778 Đ1.2: the database refuses anything but "none" too.
+    secrecy: Mapped[Secrecy] = mapped_column(
+        _enum(Secrecy, "secrecy"), nullable=False, default=Secrecy.none
+    )
+    page_count: Mapped[int | None] = mapped_column(Integer)  # Số trang (PageAmount)
+    description: Mapped[str | None] = mapped_column(String(500))  # Ghi chú
+    # Folded (no diacritics, đ→d, lower case) copy of the searchable text, kept by the
+    # registry services; the full-text indexes are built over it.
+    search_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class OutgoingDocument(DocumentFieldsMixin, Model):
+    """Văn bản đi: drafted, approved, issued (number + date), sent."""
+
+    __tablename__ = "outgoing_document"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "year", "number", "notation", name="uq_outgoing_number"),
+        Index("ix_outgoing_agency_status", "agency_id", "status", "id"),
+        CheckConstraint("secrecy = 'none'", name="ck_outgoing_no_secrets"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), nullable=False)
+    agency: Mapped[Agency] = relationship(Agency)
+    document_type_id: Mapped[int] = mapped_column(ForeignKey("document_type.id"), nullable=False)
+    document_type: Mapped[DocumentType] = relationship(DocumentType)
+    # The unit that drafted it: its abbreviation ends a công văn's ký hiệu (UBND-VP).
+    drafting_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    drafting_department: Mapped[Department | None] = relationship(Department)
+    drafter_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    drafter: Mapped[UserAccount | None] = relationship(UserAccount, foreign_keys=[drafter_id])
+    signer_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    signer: Mapped[UserAccount | None] = relationship(UserAccount, foreign_keys=[signer_id])
+    signer_name: Mapped[str | None] = mapped_column(String(50))  # SignerInfo/FullName
+    signer_position: Mapped[str | None] = mapped_column(String(100))  # SignerInfo/Position
+    signing_authority: Mapped[SigningAuthority] = mapped_column(
+        _enum(SigningAuthority, "signing_authority", 10), nullable=False,
+        default=SigningAuthority.own,
+    )
+    issued_amount: Mapped[int | None] = mapped_column(Integer)  # Số lượng bản
+    due_date: Mapped[dt.date | None] = mapped_column(Date)  # Hạn trả lời
+    status: Mapped[OutgoingStatus] = mapped_column(
+        _enum(OutgoingStatus, "outgoing_status"), nullable=False, default=OutgoingStatus.draft
+    )
+    # Assigned at issuance (NĐ 15.3: by the system), never before, never again.
+    register_id: Mapped[int | None] = mapped_column(ForeignKey("register.id"))
+    register: Mapped[Register | None] = relationship(Register)
+    year: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)
+    notation: Mapped[str | None] = mapped_column(String(30))  # ký hiệu, e.g. QĐ-UBND
+    issued_date: Mapped[dt.date | None] = mapped_column(Date)  # ngày tháng văn bản
+    issued_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    # NĐ 30 Đ18.3: a correction is a new document replacing or amending an issued one.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_document.id"))
+    replaces: Mapped[OutgoingDocument | None] = relationship(
+        "OutgoingDocument", remote_side=[id], foreign_keys=[replaces_id]
+    )
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+
+    recipients: Mapped[list[OutgoingRecipient]] = relationship(
+        "OutgoingRecipient", back_populates="outgoing", order_by="OutgoingRecipient.id"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        "Attachment", primaryjoin="Attachment.outgoing_id == OutgoingDocument.id",
+        order_by="Attachment.id", viewonly=True,
+    )
+
+    def __repr__(self) -> str:
+        return self.subject
+
+
+class OutgoingRecipient(Model):
+    """Nơi nhận of a văn bản đi and where delivery stands for it."""
+
+    __tablename__ = "outgoing_recipient"
+    __table_args__ = (
+        UniqueConstraint("outgoing_id", "agency_id", name="uq_outgoing_recipient_agency"),
+        Index("ix_outgoing_recipient_outgoing", "outgoing_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outgoing_id: Mapped[int] = mapped_column(ForeignKey("outgoing_document.id"), nullable=False)
+    outgoing: Mapped[OutgoingDocument] = relationship(OutgoingDocument, back_populates="recipients")
+    # An agency of this install, or an outside one known by name (and code) only.
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    agency: Mapped[Agency | None] = relationship(Agency)
+    external_name: Mapped[str | None] = mapped_column(String(200))
+    external_code: Mapped[str | None] = mapped_column(String(13))
+    incoming_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_document.id"))
+    incoming: Mapped[IncomingDocument | None] = relationship("IncomingDocument")
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    @property
+    def name(self) -> str:
+        return self.agency.name if self.agency else (self.external_name or "")
+
+
+class IncomingDocument(DocumentFieldsMixin, Model):
+    """Văn bản đến: arrived (from an agency of this install, or scanned from paper),
+    then registered by the văn thư with số đến, or returned with a reason."""
+
+    __tablename__ = "incoming_document"
+    __table_args__ = (
+        UniqueConstraint("register_id", "arrival_number", name="uq_incoming_arrival_number"),
+        Index("ix_incoming_agency_status", "agency_id", "status", "id"),
+        CheckConstraint("secrecy = 'none'", name="ck_incoming_no_secrets"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), nullable=False)  # receiver
+    agency: Mapped[Agency] = relationship(Agency, foreign_keys=[agency_id])
+    status: Mapped[IncomingStatus] = mapped_column(
+        _enum(IncomingStatus, "incoming_status", 10), nullable=False,
+        default=IncomingStatus.arrived,
+    )
+    # Where it came from.
+    source_outgoing_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_document.id"))
+    source_outgoing: Mapped[OutgoingDocument | None] = relationship(OutgoingDocument)
+    author_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    author_agency: Mapped[Agency | None] = relationship(Agency, foreign_keys=[author_agency_id])
+    author: Mapped[str] = mapped_column(String(200), nullable=False)  # Tác giả (OrganName)
+    document_type_id: Mapped[int | None] = mapped_column(ForeignKey("document_type.id"))
+    document_type: Mapped[DocumentType | None] = relationship(DocumentType)
+    code_number: Mapped[str | None] = mapped_column(String(11))  # Số (CodeNumber)
+    code_notation: Mapped[str | None] = mapped_column(String(30))  # Ký hiệu (CodeNotation)
+    document_date: Mapped[dt.date | None] = mapped_column(Date)  # Ngày văn bản
+    signer_name: Mapped[str | None] = mapped_column(String(50))
+    signer_position: Mapped[str | None] = mapped_column(String(100))
+    arrived_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    # Set at registration (vào sổ): số đến restarts at 01 each year per register.
+    register_id: Mapped[int | None] = mapped_column(ForeignKey("register.id"))
+    register: Mapped[Register | None] = relationship(Register)
+    year: Mapped[int | None] = mapped_column(Integer)
+    arrival_number: Mapped[int | None] = mapped_column(Integer)  # Số đến
+    arrival_date: Mapped[dt.date | None] = mapped_column(Date)  # Ngày đến
+    due_date: Mapped[dt.date | None] = mapped_column(Date)  # Thời hạn giải quyết
+    to_places: Mapped[str | None] = mapped_column(String(1000))  # Đơn vị, người nhận
+    registered_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    return_reason: Mapped[str | None] = mapped_column(String(500))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    attachments: Mapped[list[Attachment]] = relationship(
+        "Attachment", primaryjoin="Attachment.incoming_id == IncomingDocument.id",
+        order_by="Attachment.id", viewonly=True,
+    )
+
+    def __repr__(self) -> str:
+        return self.subject
+
+
+class Attachment(Model):
+    """A file of a document; the bytes live once in the content-addressed store."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (
+        CheckConstraint(
+            "(outgoing_id IS NULL) <> (incoming_id IS NULL)", name="ck_attachment_one_owner"
+        ),
+        Index("ix_attachment_outgoing", "outgoing_id"),
+        Index("ix_attachment_incoming", "incoming_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), nullable=False)
+    outgoing_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_document.id"))
+    incoming_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_document.id"))
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)  # original, as uploaded
+    mime_type: Mapped[str | None] = mapped_column(String(100))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+
+
+class DocumentEvent(Model):
+    """Append-only history of every state change (who, when, from → to, comment)."""
+
+    __tablename__ = "document_event"
+    __table_args__ = (
+        Index("ix_document_event_outgoing", "outgoing_id", "id"),
+        Index("ix_document_event_incoming", "incoming_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), nullable=False)
+    outgoing_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_document.id"))
+    incoming_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_document.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    actor: Mapped[UserAccount | None] = relationship(UserAccount)
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(String(1000))

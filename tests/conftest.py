@@ -77,7 +77,9 @@ def app(database_url, tmp_path_factory):
     from flask_migrate import upgrade
 
     from app import create_app
+    from app import db as database
     from app.demo import load_demo
+    from app.registry.catalogues import sync_document_types
     from app.security.roles import sync_roles
 
     instance = tmp_path_factory.mktemp("instance")
@@ -93,6 +95,7 @@ def app(database_url, tmp_path_factory):
     with flask_app.app_context():
         upgrade()
         sync_roles()
+        sync_document_types(database.session)
         load_demo()
     yield flask_app
     with flask_app.app_context():

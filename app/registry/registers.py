@@ -1,0 +1,64 @@
+"""Registers (sổ đăng ký) per agency, direction and year.
+
+The agency decides how many registers it keeps; when a year starts without one, the
+first use opens this year's registers with the names of last year's (or a default)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.models import Direction, Register
+from app.validation import DomainValidationError
+
+DEFAULT_NAMES = {
+    Direction.incoming: "Sổ đăng ký văn bản đến",
+    Direction.outgoing: "Sổ đăng ký văn bản đi",
+}
+
+
+def open_year(session, agency_id: int, direction: Direction, year: int) -> list[Register]:
+    """This year's registers, copying last year's names on first use."""
+    registers = (
+        session.query(Register)
+        .filter_by(agency_id=agency_id, direction=direction, year=year, active=True)
+        .order_by(Register.is_default.desc(), Register.id)
+        .all()
+    )
+    if registers:
+        return registers
+    previous = (
+        session.query(Register)
+        .filter_by(agency_id=agency_id, direction=direction, year=year - 1, active=True)
+        .order_by(Register.id)
+        .all()
+    )
+    templates = [(r.name, r.is_default) for r in previous] or [(DEFAULT_NAMES[direction], True)]
+    # Opened in a transaction of its own: the year's registers exist whatever becomes
+    # of the caller's transaction. Call before changing anything else.
+    with Session(bind=session.get_bind()) as opener:
+        for name, is_default in templates:
+            opener.add(Register(agency_id=agency_id, direction=direction, year=year,
+                                name=name, is_default=is_default, last_number=0))
+        try:
+            opener.commit()
+        except IntegrityError:  # another clerk opened the year at the same moment
+            opener.rollback()
+    return open_year(session, agency_id, direction, year)
+
+
+def choose_register(session, agency_id: int, direction: Direction, year: int,
+                    register_id: int | None = None) -> Register:
+    """The register to number in: the one asked for (it must be this agency's, this
+    direction's and this year's) or the year's default."""
+    with session.no_autoflush:
+        registers = open_year(session, agency_id, direction, year)
+    if register_id is None:
+        return registers[0]
+    for register in registers:
+        if register.id == register_id:
+            return register
+    raise DomainValidationError(
+        {"register": [str(_l("Choose a register of your agency for this year."))]}
+    )
