@@ -55,6 +55,21 @@ STORAGE_DIR = env_str("EOFFICE_STORAGE_DIR", str(INSTANCE_DIR / "storage"))
 BACKUP_DIR = env_str("EOFFICE_BACKUP_DIR", str(INSTANCE_DIR / "backups"))
 TRUST_ROOTS_DIR = env_str("EOFFICE_TRUST_ROOTS_DIR", str(INSTANCE_DIR / "trust-roots"))
 
+# --- Uploads (QĐ 778 Đ13.2; app/files/pipeline.py) --------------------------------------
+# Every upload (screen, REST API, edXML import) goes through one pipeline that applies these.
+# Largest accepted file, in MB (1 MB = 1024 * 1024 bytes); checked while the file streams in.
+EOFFICE_MAX_UPLOAD_MB = env_int("EOFFICE_MAX_UPLOAD_MB", 50)
+# Accepted file extensions, comma-separated. The content must also match the extension
+# for the types whose leading bytes are known (a renamed .exe is refused).
+EOFFICE_ALLOWED_UPLOAD_TYPES = tuple(
+    t.strip().lower().lstrip(".")
+    for t in env_str(
+        "EOFFICE_ALLOWED_UPLOAD_TYPES",
+        "pdf,doc,docx,xls,xlsx,odt,ods,jpg,jpeg,png,tif,tiff,zip,xml",
+    ).split(",")
+    if t.strip()
+)
+
 # --- Services ------------------------------------------------------------------------
 # ClamAV daemon: a unix socket path or host:port.
 CLAMD_ADDRESS = env_str("CLAMD_ADDRESS", "/run/clamav/clamd.ctl")

@@ -53,6 +53,7 @@ def check_draft(document: OutgoingDocument) -> None:
 
 def save_draft(session, document: OutgoingDocument) -> OutgoingDocument:
     """Create or update a draft; only drafts and documents under review change."""
+    document.status = document.status or OutgoingStatus.draft
     if document.status not in EDITABLE:
         raise _refuse("status", _l(
             "An issued document cannot be changed; issue a new document that replaces "

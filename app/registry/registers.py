@@ -6,8 +6,6 @@ first use opens this year's registers with the names of last year's (or a defaul
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from app.models import Direction, Register
 from app.validation import DomainValidationError
@@ -16,6 +14,15 @@ DEFAULT_NAMES = {
     Direction.incoming: "Sổ đăng ký văn bản đến",
     Direction.outgoing: "Sổ đăng ký văn bản đi",
 }
+
+
+def _insert(session):
+    """INSERT with ON CONFLICT support for the engine in use."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def open_year(session, agency_id: int, direction: Direction, year: int) -> list[Register]:
@@ -35,16 +42,16 @@ def open_year(session, agency_id: int, direction: Direction, year: int) -> list[
         .all()
     )
     templates = [(r.name, r.is_default) for r in previous] or [(DEFAULT_NAMES[direction], True)]
-    # Opened in a transaction of its own: the year's registers exist whatever becomes
-    # of the caller's transaction. Call before changing anything else.
-    with Session(bind=session.get_bind()) as opener:
-        for name, is_default in templates:
-            opener.add(Register(agency_id=agency_id, direction=direction, year=year,
-                                name=name, is_default=is_default, last_number=0))
-        try:
-            opener.commit()
-        except IntegrityError:  # another clerk opened the year at the same moment
-            opener.rollback()
+    # Two clerks may open the year at the same moment: the second insert is ignored.
+    session.execute(
+        _insert(session)(Register)
+        .values([
+            {"agency_id": agency_id, "direction": direction.value, "year": year, "name": name,
+             "is_default": is_default, "last_number": 0, "active": True}
+            for name, is_default in templates
+        ])
+        .on_conflict_do_nothing(index_elements=["agency_id", "direction", "year", "name"])
+    )
     return open_year(session, agency_id, direction, year)
 
 
