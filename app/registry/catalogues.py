@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.models import DocumentType, SigningAuthority, Urgency, Secrecy
+from app.models import DocumentType, Secrecy, SigningAuthority, Urgency
 
 # (tên loại, viết tắt) in the order of NĐ 30 Đ7; Công văn and Thư công have none.
 DOCUMENT_TYPES: tuple[tuple[str, str | None], ...] = (
