@@ -45,6 +45,13 @@ target_db = current_app.extensions['migrate'].db
 # ... etc.
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Full-text structures are built by hand in the migrations, not by the models."""
+    from app.registry.search import is_search_object
+
+    return not is_search_object(name)
+
+
 def get_metadata():
     # Flask-AppBuilder's declarative Model holds every table (FAB's and ours).
     import app.models  # noqa: F401  (registers the eOffice tables)
@@ -102,6 +109,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_object=include_object,
             **conf_args
         )
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_SPACES = re.compile(r"\s+")
+# Punctuation separates words, so "12/QĐ-UBND" is searched as "12 qd ubnd" on both
+# engines (PostgreSQL's parser would otherwise keep "12/qd-ubnd" as one file-path token).
+_SEPARATORS = re.compile(r"[\W_]+")
 
 
 def fold(text: str | None) -> str:
@@ -18,7 +20,7 @@ def fold(text: str | None) -> str:
     text = text.replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", stripped).strip().lower()
+    return _SEPARATORS.sub(" ", stripped).strip().lower()
 
 
 def fold_all(*parts: str | None) -> str:
