@@ -108,3 +108,6 @@ EOFFICE_SYNC_ROLES_ON_START = env_bool("EOFFICE_SYNC_ROLES_ON_START", True)
 
 # --- Logging -------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# Whole-request cap, a little above the file limit, so oversized bodies are cut off by
+# Flask before any form or API code reads them.
+MAX_CONTENT_LENGTH = (EOFFICE_MAX_UPLOAD_MB + 5) * 1024 * 1024

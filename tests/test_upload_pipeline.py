@@ -86,6 +86,15 @@ def no_inspectors(app, monkeypatch):
     monkeypatch.setitem(app.extensions, INSPECTORS_KEY, [])
 
 
+@pytest.fixture
+def pipeline_log(monkeypatch):
+    """The pipeline's logger, enabled: Alembic's ``fileConfig`` in migrations/env.py
+    disables every logger that existed when the test database was migrated."""
+    logger = logging.getLogger("app.files.pipeline")
+    monkeypatch.setattr(logger, "disabled", False)
+    return logger
+
+
 def refused(stream, filename, **kwargs) -> UploadRefused:
     with pytest.raises(UploadRefused) as error:
         accept_upload(stream, filename, **kwargs)
@@ -212,7 +221,7 @@ def test_an_empty_file_is_refused(storage):
     assert storage.unchanged()
 
 
-def test_a_refusal_is_logged_with_the_file_name_and_reason(caplog):
+def test_a_refusal_is_logged_with_the_file_name_and_reason(caplog, pipeline_log):
     with caplog.at_level(logging.WARNING, logger="app.files.pipeline"):
         refused(io.BytesIO(EXE), VIETNAMESE_NAME)
     [record] = [r for r in caplog.records if r.name == "app.files.pipeline"]
@@ -317,7 +326,9 @@ def test_inspectors_read_the_complete_file_in_order_before_it_is_stored(app, sto
     assert get_store().exists(accepted.sha256)
 
 
-def test_an_inspector_refusal_stops_the_upload_and_leaves_nothing(app, storage, caplog):
+def test_an_inspector_refusal_stops_the_upload_and_leaves_nothing(
+    app, storage, caplog, pipeline_log
+):
     later = []
 
     def malware_scan(path, upload):
