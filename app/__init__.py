@@ -91,6 +91,7 @@ def _index_view():
 def _register(appbuilder: AppBuilder) -> None:
     from app.api import AgencyApi, DepartmentApi, UserApi
     from app.menu import N_, move_menu_item
+    from app.registry.views import register_views as register_registry_views
     from app.views import AgencyView, DepartmentView
 
     appbuilder.add_view(
@@ -102,6 +103,7 @@ def _register(appbuilder: AppBuilder) -> None:
         category="Directory",
     )
     move_menu_item(appbuilder.menu, "List Users", "Directory")
+    register_registry_views(appbuilder)
     appbuilder.add_api(AgencyApi)
     appbuilder.add_api(DepartmentApi)
     appbuilder.add_api(UserApi)

@@ -18,6 +18,7 @@ from flask import abort, flash, redirect, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.baseviews import expose
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
 
 from app.i18n import display_formatters
 from app.validation import DomainValidationError
@@ -149,3 +150,26 @@ class ScopedModelApi(ModelRestApi):
             return super().put_headless(pk)
         except DomainValidationError as error:
             return self._invalid(error.errors)
+
+
+def enum_select_field(label, labels: dict, description=None) -> SelectField:
+    """A select of an enum's members shown by their translated labels; the form's data
+    is the enum member, so FAB's populate_obj stores it as is."""
+    enum_class = type(next(iter(labels)))
+
+    def coerce(value: Any):
+        if value in (None, ""):
+            return None
+        return value if isinstance(value, enum_class) else enum_class(value)
+
+    return SelectField(
+        label,
+        choices=lambda: [(member.value, str(text)) for member, text in labels.items()],
+        coerce=coerce,
+        description=description,
+    )
+
+
+def label_formatter(labels: dict):
+    """``formatters_columns`` entry showing an enum member by its translated label."""
+    return lambda value: str(labels.get(value, value or ""))

@@ -36,20 +36,6 @@ AGENCY_KIND_LABELS = {
 }
 
 
-def agency_kind_choices() -> list[tuple[str, str]]:
-    return [(kind.value, str(label)) for kind, label in AGENCY_KIND_LABELS.items()]
-
-
-def coerce_agency_kind(value: Any) -> AgencyKind | None:
-    if value in (None, ""):
-        return None
-    return value if isinstance(value, AgencyKind) else AgencyKind(value)
-
-
-def format_agency_kind(value: AgencyKind | None) -> str:
-    return str(AGENCY_KIND_LABELS.get(coerce_agency_kind(value), "")) if value else ""
-
-
 AGENCY_CHECKS = {
     "code": [check_agency_code],
     "name": [check_required],

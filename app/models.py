@@ -330,6 +330,11 @@ class OutgoingDocument(DocumentFieldsMixin, Model):
         order_by="Attachment.id", viewonly=True,
     )
 
+    @property
+    def number_display(self) -> str:
+        """Số và ký hiệu as printed: 05/QĐ-UBND (NĐ 30 Phụ lục I pads under 10)."""
+        return f"{self.number:02d}/{self.notation}" if self.number else ""
+
     def __repr__(self) -> str:
         return self.subject
 
@@ -435,6 +440,10 @@ class Attachment(Model):
     mime_type: Mapped[str | None] = mapped_column(String(100))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    outgoing: Mapped[OutgoingDocument | None] = relationship(
+        OutgoingDocument, foreign_keys=[outgoing_id])
+    incoming: Mapped[IncomingDocument | None] = relationship(
+        IncomingDocument, foreign_keys=[incoming_id])
 
 
 class DocumentEvent(Model):

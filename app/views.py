@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
 
-from app.crud import ScopedModelView
+from app.crud import ScopedModelView, enum_select_field, label_formatter
 from app.directory import (
     AGENCY_CHECKS,
     AGENCY_KIND_LABELS,
     DEPARTMENT_CHECKS,
-    agency_kind_choices,
-    coerce_agency_kind,
-    format_agency_kind,
     prepare_agency,
     prepare_department,
 )
@@ -37,15 +33,6 @@ AGENCY_LABELS = {
     "agency": _l("Agency"),
     "departments": _l("Departments"),
 }
-
-
-def kind_field() -> SelectField:
-    return SelectField(
-        _l("Kind"),
-        choices=agency_kind_choices,
-        coerce=coerce_agency_kind,
-        description=_l("Level of the agency in the province."),
-    )
 
 
 class AgencyView(ScopedModelView):
@@ -80,11 +67,14 @@ class AgencyView(ScopedModelView):
         "exchange_endpoint": _l("Address that receives electronic documents for this agency."),
     }
     formatters_columns = {
-        "kind": format_agency_kind,
+        "kind": label_formatter(AGENCY_KIND_LABELS),
         "can_exchange_externally": format_yes_no,
     }
     validators_columns = form_validators(AGENCY_CHECKS)
-    add_form_extra_fields = edit_form_extra_fields = {"kind": kind_field()}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": enum_select_field(_l("Kind"), AGENCY_KIND_LABELS,
+                                  _l("Level of the agency in the province.")),
+    }
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "infosec_officer": [["agency_id", AgencyScopeFilter, "User"]],
     }

@@ -39,12 +39,23 @@ SELF_SERVICE = {
     "UserInfoEditView": ("can_this_form_get", "can_this_form_post"),
 }
 
-# Menu entries (category, item) shown to whoever may read the resource behind them.
-RESOURCE_MENUS: dict[str, tuple[str, str]] = {
-    "Agency": ("Directory", "Agencies"),
-    "Department": ("Directory", "Departments"),
-    "User": ("Directory", "List Users"),  # FAB's user view, moved into Directory
-}
+# Permissions on the document registry (app.registry.views and .api).
+INCOMING_ALL = ("can_read", "can_write", "can_register")  # vào sổ, trả lại
+OUTGOING_ALL = ("can_read", "can_write", "can_approve", "can_issue")  # duyệt; phát hành, gửi
+
+# Menu entries: (resource, permission needed, category, item).
+MENUS: tuple[tuple[str, str, str, str], ...] = (
+    ("Agency", "can_read", "Directory", "Agencies"),
+    ("Department", "can_read", "Directory", "Departments"),
+    ("User", "can_read", "Directory", "List Users"),  # FAB's user view, moved here
+    ("IncomingDocument", "can_read", "Incoming", "Waiting for registration"),
+    ("IncomingDocument", "can_read", "Incoming", "Registered incoming"),
+    ("IncomingDocument", "can_register", "Incoming", "Register a paper document"),
+    ("OutgoingDocument", "can_read", "Outgoing", "Drafts"),
+    ("OutgoingDocument", "can_read", "Outgoing", "Waiting for issuance"),
+    ("OutgoingDocument", "can_read", "Outgoing", "Issued"),
+    ("Register", "can_read", "Directory", "Registers"),
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,7 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         # The agency directory is kept by the System admin and the Operator.
         grants={
             "Agency": READ,
+            "Register": WRITE,
             "Department": WRITE,
             "User": WRITE,
             "ResetPasswordView": ("can_this_form_get", "can_this_form_post"),
@@ -87,25 +99,39 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         AGENCY_HEAD,
         _l("Agency head"),
         _l("Leader of the agency: directs, assigns and signs documents"),
-        grants={"Agency": READ, "Department": READ, "User": READ},
+        grants={
+            "Agency": READ, "Department": READ, "User": READ, "Register": READ,
+            "IncomingDocument": READ, "Attachment": WRITE,
+            "OutgoingDocument": ("can_read", "can_write", "can_approve"),
+        },
     ),
     RoleDefinition(
         DEPARTMENT_HEAD,
         _l("Department head"),
         _l("Leader of a department: assigns and follows up work in the department"),
-        grants={"Agency": READ, "Department": READ, "User": READ},
+        grants={
+            "Agency": READ, "Department": READ, "User": READ,
+            "IncomingDocument": READ, "OutgoingDocument": WRITE, "Attachment": WRITE,
+        },
     ),
     RoleDefinition(
         CLERK,
         _l("Clerk"),
         _l("Registers incoming documents and issues outgoing ones"),
-        grants={"Agency": READ, "Department": READ, "User": READ},
+        grants={
+            "Agency": READ, "Department": READ, "User": READ, "Register": WRITE,
+            "IncomingDocument": INCOMING_ALL, "Attachment": WRITE,
+            "OutgoingDocument": ("can_read", "can_write", "can_issue"),
+        },
     ),
     RoleDefinition(
         OFFICER,
         _l("Officer"),
         _l("Processes the documents assigned to them"),
-        grants={"Agency": READ, "Department": READ, "User": READ},
+        grants={
+            "Agency": READ, "Department": READ, "User": READ,
+            "IncomingDocument": READ, "OutgoingDocument": WRITE, "Attachment": WRITE,
+        },
     ),
     RoleDefinition(
         OPERATOR,
@@ -141,9 +167,8 @@ def _permission_pairs(definition: RoleDefinition) -> set[tuple[str, str]]:
         for resource, permissions in grants.items()
         for permission in permissions
     }
-    for resource, permissions in definition.grants.items():
-        if "can_read" in permissions and resource in RESOURCE_MENUS:
-            category, item = RESOURCE_MENUS[resource]
+    for resource, permission, category, item in MENUS:
+        if permission in definition.grants.get(resource, ()):
             pairs |= {("menu_access", category), ("menu_access", item)}
     return pairs
 

@@ -1,0 +1,76 @@
+"""Attaching files to documents and reading them back, for those allowed to see them.
+
+Files enter only through ``app.files.pipeline.accept_upload`` (size, type, inspectors);
+here an accepted file becomes an Attachment row of a document that may still change:
+a draft văn bản đi, or a văn bản đến not yet registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_babel import lazy_gettext as _l
+
+from app.files.pipeline import AcceptedFile, UploadRefused, accept_upload
+from app.models import (
+    Attachment,
+    IncomingDocument,
+    IncomingStatus,
+    OutgoingDocument,
+)
+from app.registry import history
+from app.registry.outgoing import EDITABLE
+from app.security.scope import current_user
+from app.validation import DomainValidationError
+
+
+def can_attach(document) -> bool:
+    if isinstance(document, OutgoingDocument):
+        return document.status in EDITABLE
+    return document.status == IncomingStatus.arrived
+
+
+def accept_all(files: Iterable) -> list[AcceptedFile]:
+    """Run every uploaded file (werkzeug FileStorage) through the pipeline; the first
+    refusal becomes a field error on ``files`` and nothing is attached."""
+    accepted = []
+    for storage in files:
+        if not getattr(storage, "filename", None):
+            continue
+        try:
+            accepted.append(accept_upload(storage.stream, storage.filename, storage.mimetype))
+        except UploadRefused as refused:
+            raise DomainValidationError({"files": [f"{storage.filename}: {refused.message}"]}) \
+                from refused
+    return accepted
+
+
+def attach(session, document, files: Iterable[AcceptedFile]) -> list[Attachment]:
+    if not can_attach(document):
+        raise DomainValidationError({"files": [str(_l(
+            "Files can only be added to a draft or to a document not yet registered."))]})
+    if document.id is None:
+        session.add(document)
+        session.flush()
+    actor = current_user()
+    rows = []
+    for accepted in files:
+        row = Attachment(
+            agency_id=document.agency_id, sha256=accepted.sha256, size=accepted.size,
+            filename=accepted.filename, mime_type=accepted.mime_type,
+            uploaded_by_id=getattr(actor, "id", None),
+        )
+        if isinstance(document, OutgoingDocument):
+            row.outgoing = document
+        else:
+            row.incoming = document
+        session.add(row)
+        rows.append(row)
+    if rows:
+        history.record(session, document, "attached",
+                       comment=", ".join(row.filename for row in rows))
+    return rows
+
+
+def owner_of(attachment: Attachment) -> OutgoingDocument | IncomingDocument:
+    return attachment.outgoing or attachment.incoming
