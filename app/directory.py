@@ -90,7 +90,7 @@ def prepare_agency(session, agency: Agency) -> None:
     )
 
 
-def _force_owning_agency(session, row: Any, resource: str, errors: dict) -> None:
+def force_owning_agency(session, row: Any, resource: str, errors: dict) -> None:
     """Set ``row.agency`` to the agency it must belong to (never a posted id the user
     is not allowed to use) and note when there is none."""
     requested = row.agency.id if row.agency else row.agency_id
@@ -103,7 +103,7 @@ def _force_owning_agency(session, row: Any, resource: str, errors: dict) -> None
 def prepare_department(session, department: Department) -> None:
     _strip(department, "name", "abbreviation")
     errors = run_checks(department, DEPARTMENT_CHECKS)
-    _force_owning_agency(session, department, "Department", errors)
+    force_owning_agency(session, department, "Department", errors)
     if department.agency is not None and department.name:
         clash = (
             session.query(Department.id)
@@ -123,7 +123,7 @@ def prepare_user(session, user: UserAccount) -> None:
     _strip(user, "username", "first_name", "last_name", "email", "official_email",
            "phone", "position")
     errors = run_checks(user, USER_CHECKS)
-    _force_owning_agency(session, user, "User", errors)
+    force_owning_agency(session, user, "User", errors)
     department = user.department or (
         session.get(Department, user.department_id) if user.department_id else None
     )

@@ -65,7 +65,7 @@ class IncomingMetadataForm(DynamicForm):
     urgency = SelectField(_l("Urgency"), choices=urgency_choices)
     secrecy = SelectField(_l("Secrecy"), choices=secrecy_choices)
     page_count = IntegerField(_l("Pages"), [Optional()], widget=BS3TextFieldWidget())
-    register = SelectField(_l("Register"), coerce=int)
+    register = SelectField(_l("Document register"), coerce=int)
     arrival_date = VietnameseDateField(_l("Arrival date"), [DataRequired()])
     due_date = VietnameseDateField(_l("Deadline"), [Optional()])
     to_places = StringField(_l("Units or people receiving it"), [Optional(), Length(max=1000)],
@@ -87,7 +87,7 @@ class CommentForm(DynamicForm):
 
 
 class IssueForm(DynamicForm):
-    register = SelectField(_l("Register"), coerce=int)
+    register = SelectField(_l("Document register"), coerce=int)
 
 
 class SendForm(DynamicForm):

@@ -69,3 +69,27 @@ def choose_register(session, agency_id: int, direction: Direction, year: int,
     raise DomainValidationError(
         {"register": [str(_l("Choose a register of your agency for this year."))]}
     )
+
+
+def prepare_register(session, register: Register) -> None:
+    """A register an agency opens by hand: always its own, named once per year and
+    direction; its counter starts at 0 and only numbering moves it."""
+    from app.directory import force_owning_agency
+    from app.validation import check_required, raise_if_errors, run_checks
+
+    errors = run_checks(register, {"name": [check_required], "direction": [check_required],
+                                   "year": [check_required]})
+    force_owning_agency(session, register, "Register", errors)
+    if register.id is None:
+        register.last_number = 0
+    if not errors:
+        clash = (
+            session.query(Register.id)
+            .filter_by(agency_id=register.agency_id, direction=register.direction,
+                       year=register.year, name=register.name)
+            .filter(Register.id != (register.id or 0))
+            .first()
+        )
+        if clash:
+            errors["name"] = [str(_l("This agency already has a register with this name for that year."))]
+    raise_if_errors(errors)

@@ -27,6 +27,7 @@ from app.models import (
     IncomingStatus,
     OutgoingDocument,
     OutgoingStatus,
+    Register,
     SigningAuthority,
     Urgency,
 )
@@ -42,7 +43,7 @@ from app.registry.forms import (
     files_field,
 )
 from app.registry.numbering import display_number, format_number, peek_next_number
-from app.registry.registers import open_year
+from app.registry.registers import open_year, prepare_register
 from app.security.roles import INCOMING_ALL, OUTGOING_ALL
 from app.security.scope import AgencyScopeFilter, scoped, visible_agency_id
 from app.validation import DomainValidationError
@@ -56,6 +57,11 @@ INCOMING_STATUS_LABELS = {
     IncomingStatus.completed: _l("Completed"),
     IncomingStatus.cancelled: _l("Cancelled"),
 }
+# What a sender sees per recipient: the national codes of QĐ 28/2018 with their names.
+RECIPIENT_STATUS_LABELS = {
+    **INCOMING_STATUS_LABELS,
+    IncomingStatus.registered: _l("Received"),
+}
 OUTGOING_STATUS_LABELS = {
     OutgoingStatus.draft: _l("Draft"),
     OutgoingStatus.in_review: _l("In review"),
@@ -63,6 +69,7 @@ OUTGOING_STATUS_LABELS = {
     OutgoingStatus.issued: _l("Issued"),
     OutgoingStatus.cancelled: _l("Cancelled"),
 }
+DIRECTION_LABELS = {Direction.incoming: _l("Incoming"), Direction.outgoing: _l("Outgoing")}
 SIGNING_LABELS = {
     SigningAuthority.own: _l("Head of the agency"),
     SigningAuthority.on_behalf: "TM.",
@@ -88,7 +95,7 @@ DOCUMENT_LABELS = {
     "arrived_at": _l("Arrived at"),
     "due_date": _l("Deadline"),
     "to_places": _l("Units or people receiving it"),
-    "register": _l("Register"),
+    "register": _l("Document register"),
     "return_reason": _l("Reason for returning"),
     "drafting_department": _l("Drafting unit"),
     "signing_authority": _l("Signing authority"),
@@ -150,7 +157,8 @@ def register_choices(agency_id: int, direction: Direction, year: int):
     registers = open_year(db.session, agency_id, direction, year)
     db.session.commit()
     return registers, [
-        (r.id, f"{r.name} — {_l('next number')} {format_number(peek_next_number(r))}")
+        (r.id, str(_l("%(register)s — next number %(number)s", register=r.name,
+                      number=format_number(peek_next_number(r)))))
         for r in registers
     ]
 
@@ -165,6 +173,22 @@ def refuse(form, error: DomainValidationError) -> None:
         else:
             for message in messages:
                 flash(message, "danger")
+
+
+def page_of(document) -> str:
+    """The screen where a document now lives, by its state."""
+    if isinstance(document, IncomingDocument):
+        if document.status == IncomingStatus.arrived:
+            return url_for("IncomingPendingView.show", pk=document.id)
+        if document.status == IncomingStatus.returned:
+            return url_for("IncomingPendingView.list")
+        return url_for("IncomingRegisteredView.show", pk=document.id)
+    view = {
+        OutgoingStatus.draft: "OutgoingDraftView",
+        OutgoingStatus.in_review: "OutgoingDraftView",
+        OutgoingStatus.approved: "OutgoingPendingView",
+    }.get(document.status, "OutgoingIssuedView")
+    return url_for(f"{view}.show", pk=document.id)
 
 
 class DocumentViewMixin:
@@ -203,7 +227,7 @@ class DocumentViewMixin:
     def done(self, item, message):
         db.session.commit()
         flash(str(message), "success")
-        return redirect(url_for(f"{self.__class__.__name__}.show", pk=item.id))
+        return redirect(page_of(item))
 
     def steps(self, item) -> list[tuple[str, str]]:
         return []
@@ -239,7 +263,8 @@ class IncomingBaseView(DocumentViewMixin, ScopedModelView):
     def steps(self, item):
         if item.status == IncomingStatus.arrived:
             return [
-                (url_for("IncomingPendingView.register_form", pk=item.id), _l("Register")),
+                (url_for("IncomingPendingView.register_form", pk=item.id),
+                 _l("Enter in the register")),
                 (url_for("IncomingPendingView.return_form", pk=item.id), _l("Return to sender")),
             ]
         return []
@@ -291,7 +316,8 @@ class IncomingPendingView(IncomingBaseView):
                                           n=format_number(item.arrival_number)))
             except DomainValidationError as error:
                 refuse(form, error)
-        return self.render_action(item, form, _l("Register incoming document"), _l("Register"))
+        return self.render_action(item, form, _l("Register incoming document"),
+                                  _l("Enter in the register"))
 
     @expose("/return/<pk>", methods=["GET", "POST"])
     @has_access
@@ -327,7 +353,8 @@ class IncomingPendingView(IncomingBaseView):
                                           n=format_number(item.arrival_number)))
             except DomainValidationError as error:
                 refuse(form, error)
-        return self.render_action(None, form, _l("Register a paper document"), _l("Register"))
+        return self.render_action(None, form, _l("Register a paper document"),
+                                  _l("Enter in the register"))
 
 
 class IncomingRegisteredView(IncomingBaseView):
@@ -594,7 +621,7 @@ def recipient_status(recipient) -> str:
     if recipient.incoming is None:
         return str(_l("Waiting for electronic exchange"))
     status = recipient.incoming.status
-    label = str(INCOMING_STATUS_LABELS[status])
+    label = str(RECIPIENT_STATUS_LABELS[status])
     if status == IncomingStatus.returned and recipient.incoming.return_reason:
         label += f": {recipient.incoming.return_reason}"
     return f"{status.value} {label}" if status.value.isdigit() else label
@@ -624,6 +651,36 @@ def register_views(appbuilder) -> None:
                         category="Outgoing")
     appbuilder.add_view(OutgoingIssuedView, "Issued", label=N_("Issued"), icon="fa-book",
                         category="Outgoing")
+    appbuilder.add_view(RegisterView, "Registers", label=N_("Registers"), icon="fa-book",
+                        category="Directory")
     appbuilder.add_view_no_menu(AttachmentView)
 
 
+
+
+class RegisterView(ScopedModelView):
+    """Sổ đăng ký: the agency decides how many registers it keeps each year."""
+
+    datamodel = SQLAInterface(Register)
+    class_permission_name = "Register"
+    exclude_route_methods = {"download", "delete"}
+    method_permission_name = {k: v for k, v in READ_WRITE_METHODS.items() if k != "delete"}
+    base_filters = scoped("Register")
+    base_order = ("year", "desc")
+    list_title = _l("Document registers")
+    show_title = add_title = edit_title = _l("Document register")
+    label_columns = {
+        "name": _l("Name"), "direction": _l("Direction"), "year": _l("Year"),
+        "is_default": _l("Default"), "last_number": _l("Last number"),
+        "active": _l("Active"), "agency": _l("Agency"),
+    }
+    list_columns = ["year", "direction", "name", "is_default", "last_number", "active"]
+    show_columns = ["agency", "year", "direction", "name", "is_default", "last_number", "active"]
+    add_columns = ["year", "direction", "name", "is_default", "active"]
+    edit_columns = ["name", "is_default", "active"]
+    search_columns = ["year", "name"]
+    formatters_columns = {"direction": label_formatter(DIRECTION_LABELS)}
+    add_form_extra_fields = {"direction": enum_select_field(_l("Direction"), DIRECTION_LABELS)}
+
+    def prepare(self, item: Register) -> None:
+        prepare_register(db.session, item)
