@@ -91,6 +91,7 @@ def _index_view():
 def _register(appbuilder: AppBuilder) -> None:
     from app.api import AgencyApi, DepartmentApi, UserApi
     from app.menu import N_, move_menu_item
+    from app.registry.api import register_apis as register_registry_apis
     from app.registry.views import register_views as register_registry_views
     from app.views import AgencyView, DepartmentView
 
@@ -107,6 +108,7 @@ def _register(appbuilder: AppBuilder) -> None:
     appbuilder.add_api(AgencyApi)
     appbuilder.add_api(DepartmentApi)
     appbuilder.add_api(UserApi)
+    register_registry_apis(appbuilder)
 
 
 def _sync_reference_data_if_migrated() -> None:

@@ -111,8 +111,8 @@ class ScopedModelApi(ModelRestApi):
     method_permission_name = READ_WRITE_METHODS
     allow_browser_login = True
     page_size = 25
-    # Relations ``prepare`` fills in server-side (the owning agency), so callers may
-    # leave them out.
+    # Fields the server fills when a caller leaves them out: relations ``prepare`` sets
+    # (the owning agency) and columns with a default (urgency "normal").
     server_filled: tuple[str, ...] = ()
 
     def _init_model_schemas(self) -> None:

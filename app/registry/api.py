@@ -1,0 +1,275 @@
+"""REST API of the document registry (``/api/v1/incoming``, ``/outgoing``, ``/register``,
+``/attachment``): same scope, permissions and rules as the screens.
+
+Create and edit go through the registry services (``prepare``); each step of the decree
+is a POST on the document (``/api/v1/outgoing/<id>/issue``...). Refusals answer 400 with
+``{"message", "errors": {field: [...]}}``; nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import request
+from flask_appbuilder.api import expose, protect, safe
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from app import db
+from app.crud import READ_WRITE_METHODS, ScopedModelApi
+from app.models import Agency, Attachment, IncomingDocument, OutgoingDocument, Register
+from app.registry import incoming, outgoing
+from app.registry.attachments import accept_all, attach
+from app.registry.registers import prepare_register
+from app.registry.views import readable_attachment, send_attachment
+from app.security.roles import INCOMING_ALL, OUTGOING_ALL
+from app.security.scope import current_user, scoped
+from app.validation import DomainValidationError
+
+DOCUMENT_FIELDS = ["subject", "urgency", "secrecy", "page_count", "description"]
+INCOMING_FIELDS = DOCUMENT_FIELDS + [
+    "author", "code_number", "code_notation", "document_date", "document_type",
+    "signer_name", "signer_position", "due_date", "to_places",
+]
+INCOMING_SHOW = [
+    "id", "status", "arrival_number", "arrival_date", "year", "register.id", "register.name",
+    "author", "code_number", "code_notation", "document_date", "document_type.id",
+    "document_type.name", "subject", "signer_name", "urgency", "page_count", "due_date",
+    "to_places", "return_reason", "arrived_at", "source_outgoing.id",
+]
+OUTGOING_FIELDS = DOCUMENT_FIELDS + [
+    "document_type", "drafting_department", "signing_authority", "signer_name",
+    "signer_position", "issued_amount", "due_date",
+]
+OUTGOING_SHOW = [
+    "id", "status", "number", "notation", "year", "issued_date",
+    "document_type.id", "document_type.name", "subject", "drafting_department.id",
+    "signing_authority", "signer_name", "signer_position", "urgency", "page_count",
+    "issued_amount", "due_date", "cancel_reason", "created_at",
+]
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+class DocumentApiMixin:
+    """Steps on one document: ``run_step(pk, action)`` loads it within scope, runs the
+    service, commits and answers the document; a refusal answers 400."""
+
+    def run_step(self, pk: int, action: Callable[[Any, dict], Any]):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        try:
+            action(item, json_body())
+        except DomainValidationError as error:
+            return self._invalid(error.errors)
+        db.session.commit()
+        return self.response(200, result=self.show_model_schema.dump(item))
+
+    def upload(self, pk: int):
+        """Attach files (multipart ``files``) through the upload pipeline."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        try:
+            rows = attach(db.session, item, accept_all(request.files.getlist("files")))
+        except DomainValidationError as error:
+            return self._invalid(error.errors)
+        if not rows:
+            return self._invalid({"files": [str(_l("This field is required."))]})
+        db.session.commit()
+        return self.response(201, result=[
+            {"id": r.id, "filename": r.filename, "size": r.size, "sha256": r.sha256}
+            for r in rows
+        ])
+
+
+class IncomingDocumentApi(DocumentApiMixin, ScopedModelApi):
+    resource_name = "incoming"
+    datamodel = SQLAInterface(IncomingDocument)
+    class_permission_name = "IncomingDocument"
+    method_permission_name = {
+        **READ_WRITE_METHODS, "register_step": "register", "return_step": "register",
+        "upload_files": "write",
+    }
+    base_permissions = list(INCOMING_ALL)
+    exclude_route_methods = {"delete"}
+    base_filters = scoped("IncomingDocument")
+    base_order = ("id", "desc")
+    list_columns = show_columns = INCOMING_SHOW
+    add_columns = edit_columns = INCOMING_FIELDS
+    server_filled = ("urgency", "secrecy")
+    search_columns = ["status", "arrival_date", "document_type", "urgency", "register"]
+
+    def prepare(self, item: IncomingDocument) -> None:
+        item.agency_id = current_user().agency_id
+        if item.id is None:
+            incoming.receive(db.session, item)
+        elif item.status != incoming.IncomingStatus.arrived:
+            raise DomainValidationError({"status": [str(_l(
+                "A registered document is not edited; its history keeps what happened."))]})
+        else:
+            incoming.check_fields(item)
+            incoming.index_text(item)
+
+    @expose("/<int:pk>/register", methods=["POST"])
+    @protect()
+    @safe
+    def register_step(self, pk: int):
+        """Vào sổ: ``{"register_id": optional, "arrival_date": optional YYYY-MM-DD}``."""
+        def run(item, body):
+            incoming.register(db.session, item, body.get("register_id"),
+                              _date(body.get("arrival_date"), "arrival_date"))
+        return self.run_step(pk, run)
+
+    @expose("/<int:pk>/return", methods=["POST"])
+    @protect()
+    @safe
+    def return_step(self, pk: int):
+        """Trả lại nơi gửi: ``{"reason": "..."}`` (mandatory)."""
+        return self.run_step(pk, lambda item, body: incoming.return_to_sender(
+            db.session, item, str(body.get("reason") or "")))
+
+    @expose("/<int:pk>/attachments", methods=["POST"])
+    @protect()
+    @safe
+    def upload_files(self, pk: int):
+        return self.upload(pk)
+
+
+class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
+    resource_name = "outgoing"
+    datamodel = SQLAInterface(OutgoingDocument)
+    class_permission_name = "OutgoingDocument"
+    method_permission_name = {
+        **READ_WRITE_METHODS, "submit_step": "write", "return_step": "write",
+        "approve_step": "approve", "issue_step": "issue", "send_step": "issue",
+        "cancel_step": "issue", "upload_files": "write",
+    }
+    base_permissions = list(OUTGOING_ALL)
+    exclude_route_methods = {"delete"}
+    base_filters = scoped("OutgoingDocument")
+    base_order = ("id", "desc")
+    list_columns = show_columns = OUTGOING_SHOW
+    add_columns = edit_columns = OUTGOING_FIELDS
+    server_filled = ("urgency", "secrecy", "signing_authority")
+    search_columns = ["status", "issued_date", "document_type", "urgency", "year"]
+
+    def prepare(self, item: OutgoingDocument) -> None:
+        item.agency_id = item.agency_id or current_user().agency_id
+        outgoing.save_draft(db.session, item)
+
+    @expose("/<int:pk>/submit", methods=["POST"])
+    @protect()
+    @safe
+    def submit_step(self, pk: int):
+        return self.run_step(pk, lambda item, body: outgoing.transition(
+            db.session, item, "submit", body.get("comment")))
+
+    @expose("/<int:pk>/return", methods=["POST"])
+    @protect()
+    @safe
+    def return_step(self, pk: int):
+        return self.run_step(pk, lambda item, body: outgoing.transition(
+            db.session, item, "return", body.get("comment")))
+
+    @expose("/<int:pk>/approve", methods=["POST"])
+    @protect()
+    @safe
+    def approve_step(self, pk: int):
+        return self.run_step(pk, lambda item, body: outgoing.transition(
+            db.session, item, "approve", body.get("comment"), signer=current_user()))
+
+    @expose("/<int:pk>/issue", methods=["POST"])
+    @protect()
+    @safe
+    def issue_step(self, pk: int):
+        """Cấp số và ngày: ``{"register_id": optional}``."""
+        return self.run_step(pk, lambda item, body: outgoing.issue(
+            db.session, item, body.get("register_id")))
+
+    @expose("/<int:pk>/send", methods=["POST"])
+    @protect()
+    @safe
+    def send_step(self, pk: int):
+        """``{"agencies": [ids], "external": [{"name": "...", "code": "000.00.00.G22"}]}``."""
+        def run(item, body):
+            ids = [i for i in body.get("agencies") or [] if isinstance(i, int)]
+            agencies = db.session.query(Agency).filter(Agency.id.in_(ids), Agency.active).all()
+            if len(agencies) != len(set(ids)):
+                raise DomainValidationError({"agencies": [str(_l("Unknown agency."))]})
+            external = [
+                (str(e.get("name") or "").strip(), e.get("code") or None)
+                for e in body.get("external") or [] if isinstance(e, dict) and e.get("name")
+            ]
+            outgoing.send(db.session, item, agencies, external)
+        return self.run_step(pk, run)
+
+    @expose("/<int:pk>/cancel", methods=["POST"])
+    @protect()
+    @safe
+    def cancel_step(self, pk: int):
+        return self.run_step(pk, lambda item, body: outgoing.cancel(
+            db.session, item, str(body.get("reason") or "")))
+
+    @expose("/<int:pk>/attachments", methods=["POST"])
+    @protect()
+    @safe
+    def upload_files(self, pk: int):
+        return self.upload(pk)
+
+
+class RegisterApi(ScopedModelApi):
+    resource_name = "register"
+    datamodel = SQLAInterface(Register)
+    class_permission_name = "Register"
+    exclude_route_methods = {"delete"}
+    base_filters = scoped("Register")
+    base_order = ("year", "desc")
+    list_columns = show_columns = ["id", "year", "direction", "name", "is_default",
+                                   "last_number", "active"]
+    add_columns = ["year", "direction", "name", "is_default", "active"]
+    edit_columns = ["name", "is_default", "active"]
+    search_columns = ["year", "direction", "active"]
+    server_filled = ("is_default", "active")
+
+    def prepare(self, item: Register) -> None:
+        prepare_register(db.session, item)
+
+
+class AttachmentApi(ScopedModelApi):
+    resource_name = "attachment"
+    datamodel = SQLAInterface(Attachment)
+    class_permission_name = "Attachment"
+    method_permission_name = {**READ_WRITE_METHODS, "content": "read"}
+    include_route_methods = {"get", "get_list", "info", "content"}
+    base_filters = scoped("Attachment")
+    base_order = ("id", "desc")
+    list_columns = show_columns = ["id", "filename", "size", "mime_type", "sha256",
+                                   "outgoing.id", "incoming.id", "uploaded_at"]
+
+    @expose("/<int:pk>/content", methods=["GET"])
+    @protect()
+    def content(self, pk: int):
+        """The file itself, byte for byte, with its original name."""
+        return send_attachment(readable_attachment(pk))
+
+
+def _date(value: Any, field: str):
+    import datetime as dt
+
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as error:
+        raise DomainValidationError({field: [str(_l("Not a valid date value."))]}) from error
+
+
+def register_apis(appbuilder) -> None:
+    for api in (IncomingDocumentApi, OutgoingDocumentApi, RegisterApi, AttachmentApi):
+        appbuilder.add_api(api)
