@@ -34,6 +34,14 @@ class VietnameseDateField(DateField):
         return self.data.strftime("%d/%m/%Y") if self.data else ""
 
 
+def type_choices_with_blank():
+    from app import db
+    from app.models import DocumentType
+
+    types = db.session.query(DocumentType).filter_by(active=True).order_by(DocumentType.sort_order)
+    return [("", "")] + [(t.id, t.name) for t in types]
+
+
 def urgency_choices():
     return [(key.value, str(label)) for key, label in URGENCY_LABELS.items()]
 

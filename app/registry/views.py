@@ -525,6 +525,7 @@ class OutgoingIssuedView(OutgoingBaseView):
     ]
     list_columns = ["number_display", "issued_date", "document_type", "subject", "signer_name",
                     "status"]
+    order_columns = ["issued_date", "subject", "signer_name", "status"]
 
     @expose("/send/<pk>", methods=["GET", "POST"])
     @has_access
@@ -654,6 +655,10 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(RegisterView, "Registers", label=N_("Registers"), icon="fa-book",
                         category="Directory")
     appbuilder.add_view_no_menu(AttachmentView)
+    from app.registry.search_view import SearchView
+
+    appbuilder.add_view(SearchView, "Search documents", label=N_("Search documents"),
+                        icon="fa-search")
 
 
 

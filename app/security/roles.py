@@ -43,8 +43,8 @@ SELF_SERVICE = {
 INCOMING_ALL = ("can_read", "can_write", "can_register")  # vào sổ, trả lại
 OUTGOING_ALL = ("can_read", "can_write", "can_approve", "can_issue")  # duyệt; phát hành, gửi
 
-# Menu entries: (resource, permission needed, category, item).
-MENUS: tuple[tuple[str, str, str, str], ...] = (
+# Menu entries: (resource, permission needed, category or None for the top bar, item).
+MENUS: tuple[tuple[str, str, str | None, str], ...] = (
     ("Agency", "can_read", "Directory", "Agencies"),
     ("Department", "can_read", "Directory", "Departments"),
     ("User", "can_read", "Directory", "List Users"),  # FAB's user view, moved here
@@ -55,6 +55,7 @@ MENUS: tuple[tuple[str, str, str, str], ...] = (
     ("OutgoingDocument", "can_read", "Outgoing", "Waiting for issuance"),
     ("OutgoingDocument", "can_read", "Outgoing", "Issued"),
     ("Register", "can_read", "Directory", "Registers"),
+    ("IncomingDocument", "can_read", None, "Search documents"),
 )
 
 
@@ -169,7 +170,7 @@ def _permission_pairs(definition: RoleDefinition) -> set[tuple[str, str]]:
     }
     for resource, permission, category, item in MENUS:
         if permission in definition.grants.get(resource, ()):
-            pairs |= {("menu_access", category), ("menu_access", item)}
+            pairs |= {("menu_access", name) for name in (category, item) if name}
     return pairs
 
 

@@ -1,0 +1,64 @@
+"""The numbers a văn thư starts the day with: what waits, what is done this year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app import db
+from app.i18n import local_today
+from app.models import (
+    IncomingDocument,
+    IncomingStatus,
+    OutgoingDocument,
+    OutgoingStatus,
+    Urgency,
+)
+
+URGENT = (Urgency.urgent, Urgency.very_urgent, Urgency.flash)
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    count: int
+    urgent: int
+    url: str
+
+
+def _count(model, agency_id: int, *conditions) -> tuple[int, int]:
+    base = select(func.count()).select_from(model).where(model.agency_id == agency_id, *conditions)
+    total = db.session.scalar(base)
+    urgent = db.session.scalar(base.where(model.urgency.in_(URGENT))) if total else 0
+    return total, urgent
+
+
+def tiles(agency_id: int, can_read) -> list[Tile]:
+    """Counts for the user's agency, for the lists the user may open."""
+    year = local_today().year
+    result = []
+    if can_read("IncomingDocument"):
+        for label, endpoint, conditions in (
+            (_l("Waiting for registration"), "IncomingPendingView.list",
+             (IncomingDocument.status == IncomingStatus.arrived,)),
+            (_l("Registered this year"), "IncomingRegisteredView.list",
+             (IncomingDocument.year == year,
+              IncomingDocument.status.notin_([IncomingStatus.arrived, IncomingStatus.returned]))),
+        ):
+            total, urgent = _count(IncomingDocument, agency_id, *conditions)
+            result.append(Tile(str(label), total, urgent, url_for(endpoint)))
+    if can_read("OutgoingDocument"):
+        for label, endpoint, conditions in (
+            (_l("Drafts"), "OutgoingDraftView.list",
+             (OutgoingDocument.status.in_([OutgoingStatus.draft, OutgoingStatus.in_review]),)),
+            (_l("Waiting for issuance"), "OutgoingPendingView.list",
+             (OutgoingDocument.status == OutgoingStatus.approved,)),
+            (_l("Issued this year"), "OutgoingIssuedView.list",
+             (OutgoingDocument.year == year, OutgoingDocument.status == OutgoingStatus.issued)),
+        ):
+            total, urgent = _count(OutgoingDocument, agency_id, *conditions)
+            result.append(Tile(str(label), total, urgent, url_for(endpoint)))
+    return result
