@@ -56,12 +56,28 @@ def format_related(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def format_blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def format_filesize(size: int | None) -> str:
+    """41 B, 12.3 KB, 1.2 MB: a clerk sees at a glance that a scan is not empty."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def display_formatters(model: Any) -> dict[str, Any]:
     """``formatters_columns`` showing a model the Vietnamese way: dates dd/mm/yyyy in
-    Vietnam time, booleans as Có/Không, an empty relation as blank (never "None")."""
+    Vietnam time, booleans as Có/Không, anything empty as blank (never "None")."""
     mapper = inspect(model)
     formatters: dict[str, Any] = {key: format_related for key in mapper.relationships.keys()}
     for column in mapper.columns:
+        formatters[column.key] = format_blank
         if isinstance(column.type, DateTime):
             formatters[column.key] = format_datetime
         elif isinstance(column.type, Date):
@@ -74,6 +90,7 @@ def display_formatters(model: Any) -> dict[str, Any]:
 def register_template_filters(app) -> None:
     app.jinja_env.filters["vn_date"] = format_date
     app.jinja_env.filters["vn_datetime"] = format_datetime
+    app.jinja_env.filters["filesize"] = format_filesize
 
 
 class CatalogueTranslations:

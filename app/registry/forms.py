@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget
+from flask_appbuilder.fieldwidgets import (
+    BS3TextAreaFieldWidget,
+    BS3TextFieldWidget,
+    Select2ManyWidget,
+)
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -99,7 +103,9 @@ class IssueForm(DynamicForm):
 
 
 class SendForm(DynamicForm):
-    agencies = SelectMultipleField(_l("Agencies of this system"), coerce=int)
+    agencies = SelectMultipleField(
+        _l("Agencies of this system"), coerce=int, widget=Select2ManyWidget(),
+        description=_l("Type to search; choose as many agencies as needed."))
     external = TextAreaField(
         _l("Other recipients"), [Optional()], widget=BS3TextAreaFieldWidget(),
         description=_l("One per line: name; electronic identifier (optional)."),

@@ -175,6 +175,10 @@ def refuse(form, error: DomainValidationError) -> None:
                 flash(message, "danger")
 
 
+# Button styles of the steps on a document page; destructive steps stand apart in red.
+PRIMARY, DEFAULT, DANGER = "btn-primary", "btn-default", "btn-danger"
+
+
 def page_of(document) -> str:
     """The screen where a document now lives, by its state."""
     if isinstance(document, IncomingDocument):
@@ -212,7 +216,7 @@ class DocumentViewMixin:
         return self.render_template(
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             appbuilder=self.appbuilder, related_views=self._related_views, document=item,
-            events=history.history_of(db.session, item), steps=self.steps(item),
+            events=history.history_of(db.session, item), steps=self.allowed_steps(item),
             number=self.number_of(item),
         )
 
@@ -229,8 +233,17 @@ class DocumentViewMixin:
         flash(str(message), "success")
         return redirect(page_of(item))
 
-    def steps(self, item) -> list[tuple[str, str]]:
+    def steps(self, item) -> list[tuple[str, str, str, str]]:
+        """(url, label, button style, permission needed) of the next steps."""
         return []
+
+    def allowed_steps(self, item) -> list[tuple[str, str, str]]:
+        """Only the steps this user may take are offered."""
+        sm = self.appbuilder.sm
+        return [
+            (url, label, style) for url, label, style, permission in self.steps(item)
+            if sm.has_access(permission, self.class_permission_name)
+        ]
 
     def number_of(self, item) -> str:
         return ""
@@ -264,8 +277,9 @@ class IncomingBaseView(DocumentViewMixin, ScopedModelView):
         if item.status == IncomingStatus.arrived:
             return [
                 (url_for("IncomingPendingView.register_form", pk=item.id),
-                 _l("Enter in the register")),
-                (url_for("IncomingPendingView.return_form", pk=item.id), _l("Return to sender")),
+                 _l("Enter in the register"), PRIMARY, "can_register"),
+                (url_for("IncomingPendingView.return_form", pk=item.id), _l("Return to sender"),
+                 DANGER, "can_register"),
             ]
         return []
 
@@ -394,19 +408,26 @@ class OutgoingBaseView(DocumentViewMixin, ScopedModelView):
     def steps(self, item):
         view = "OutgoingDraftView"
         steps = {
-            OutgoingStatus.draft: [(url_for(f"{view}.edit", pk=item.id), _l("Edit")),
-                                   (url_for(f"{view}.review", pk=item.id, step="submit"),
-                                    _l("Submit for approval"))],
+            OutgoingStatus.draft: [
+                (url_for(f"{view}.edit", pk=item.id), _l("Edit"), DEFAULT, "can_write"),
+                (url_for(f"{view}.review", pk=item.id, step="submit"), _l("Submit for approval"),
+                 PRIMARY, "can_write"),
+            ],
             OutgoingStatus.in_review: [
-                (url_for(f"{view}.approve_form", pk=item.id), _l("Approve")),
-                (url_for(f"{view}.review", pk=item.id, step="return"), _l("Send back")),
+                (url_for(f"{view}.approve_form", pk=item.id), _l("Approve"), PRIMARY,
+                 "can_approve"),
+                (url_for(f"{view}.review", pk=item.id, step="return"), _l("Send back"), DEFAULT,
+                 "can_write"),
             ],
             OutgoingStatus.approved: [
-                (url_for("OutgoingPendingView.issue_form", pk=item.id), _l("Issue")),
+                (url_for("OutgoingPendingView.issue_form", pk=item.id), _l("Issue"), PRIMARY,
+                 "can_issue"),
             ],
             OutgoingStatus.issued: [
-                (url_for("OutgoingIssuedView.send_form", pk=item.id), _l("Send")),
-                (url_for("OutgoingIssuedView.cancel_form", pk=item.id), _l("Cancel")),
+                (url_for("OutgoingIssuedView.send_form", pk=item.id), _l("Send"), PRIMARY,
+                 "can_issue"),
+                (url_for("OutgoingIssuedView.cancel_form", pk=item.id), _l("Cancel"),
+                 f"{DANGER} pull-right", "can_issue"),
             ],
         }
         return steps.get(item.status, [])
@@ -505,8 +526,7 @@ class OutgoingPendingView(OutgoingBaseView):
         if request.method == "POST" and form.validate():
             try:
                 outgoing.issue(db.session, item, form.register.data)
-                return self.done(item, _l("Issued: %(number)s.",
-                                          number=display_number(item.number, item.notation)))
+                return self.done(item, _l("Issued: %(number)s.", number=item.number_display))
             except DomainValidationError as error:
                 refuse(form, error)
         return self.render_action(item, form, _l("Issue"), _l("Issue"))
