@@ -35,7 +35,12 @@ def env_bool(name: str, default: bool) -> bool:
 # PostgreSQL in production (postgresql+psycopg://user@host/db); SQLite by default.
 SQLALCHEMY_DATABASE_URI = env_str("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'eoffice.db'}")
 SQLALCHEMY_TRACK_MODIFICATIONS = False
-SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# Connections per web process: threads of one process share this pool.
+SQLALCHEMY_ENGINE_OPTIONS = {
+    "pool_pre_ping": True,
+    "pool_size": env_int("EOFFICE_DB_POOL_SIZE", 10),
+    "max_overflow": env_int("EOFFICE_DB_POOL_OVERFLOW", 20),
+}
 
 # --- Secrets and cookies ---------------------------------------------------------
 # The default key is only good for `make run`; production must set SECRET_KEY.
