@@ -27,6 +27,11 @@ class DomainValidationError(Exception):
         super().__init__("; ".join(m for messages in self.errors.values() for m in messages))
 
 
+def refusal(field: str, message) -> DomainValidationError:
+    """One rule broken on one field: ``raise refusal("status", _l("..."))``."""
+    return DomainValidationError({field: [str(message)]})
+
+
 # --- Checks -----------------------------------------------------------------------------
 
 # QĐ 20/2020/QĐ-TTg: mã định danh is 13 characters, A1A2A3.B1B2.C1C2.D1D2D3.

@@ -70,7 +70,10 @@ class DocumentApiMixin:
         db.session.commit()
         return self.response(200, result=self.show_model_schema.dump(item))
 
-    def upload(self, pk: int):
+    @expose("/<int:pk>/attachments", methods=["POST"])
+    @protect()
+    @safe
+    def upload_files(self, pk: int):
         """Attach files (multipart ``files``) through the upload pipeline."""
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
@@ -133,12 +136,6 @@ class IncomingDocumentApi(DocumentApiMixin, ScopedModelApi):
         """Trả lại nơi gửi: ``{"reason": "..."}`` (mandatory)."""
         return self.run_step(pk, lambda item, body: incoming.return_to_sender(
             db.session, item, str(body.get("reason") or "")))
-
-    @expose("/<int:pk>/attachments", methods=["POST"])
-    @protect()
-    @safe
-    def upload_files(self, pk: int):
-        return self.upload(pk)
 
 
 class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
@@ -215,12 +212,6 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     def cancel_step(self, pk: int):
         return self.run_step(pk, lambda item, body: outgoing.cancel(
             db.session, item, str(body.get("reason") or "")))
-
-    @expose("/<int:pk>/attachments", methods=["POST"])
-    @protect()
-    @safe
-    def upload_files(self, pk: int):
-        return self.upload(pk)
 
 
 class RegisterApi(ScopedModelApi):

@@ -15,13 +15,9 @@ from app.registry.registers import choose_register
 from app.registry.rules import document_errors
 from app.registry.text import fold_all
 from app.security.scope import current_user
-from app.validation import DomainValidationError, check_required, raise_if_errors
+from app.validation import check_required, raise_if_errors, refusal
 
 INCOMING_CHECKS = {"author": [check_required]}
-
-
-def _refuse(field: str, message) -> DomainValidationError:
-    return DomainValidationError({field: [str(message)]})
 
 
 def index_text(document: IncomingDocument) -> None:
@@ -55,7 +51,7 @@ def register(session, document: IncomingDocument, register_id: int | None = None
     """Vào sổ: the next số đến of the register for the arrival year (restarts at 01 on
     1 January, NĐ 30 Đ22.2), same series for paper and electronic documents."""
     if document.status != IncomingStatus.arrived:
-        raise _refuse("status", _l("Only a document waiting to be registered can be registered."))
+        raise refusal("status", _l("Only a document waiting to be registered can be registered."))
     check_fields(document)
     arrival_date = arrival_date or document.arrival_date or local_today()
     register_ = choose_register(session, document.agency_id, Direction.incoming,
@@ -77,9 +73,9 @@ def return_to_sender(session, document: IncomingDocument, reason: str) -> Incomi
     """Từ chối tiếp nhận (02): invalid or wrong recipient; the reason is mandatory and the
     sender sees it (NĐ 30 Đ21.2)."""
     if not (reason or "").strip():
-        raise _refuse("reason", _l("Give the reason for returning the document."))
+        raise refusal("reason", _l("Give the reason for returning the document."))
     if document.status != IncomingStatus.arrived:
-        raise _refuse("status", _l("Only a document waiting to be registered can be returned."))
+        raise refusal("status", _l("Only a document waiting to be registered can be returned."))
     document.status = IncomingStatus.returned
     document.return_reason = reason.strip()
     history.record(session, document, "returned", IncomingStatus.arrived,

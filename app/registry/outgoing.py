@@ -25,7 +25,7 @@ from app.registry.registers import choose_register
 from app.registry.rules import document_errors
 from app.registry.text import fold_all
 from app.security.scope import current_user
-from app.validation import DomainValidationError, raise_if_errors
+from app.validation import raise_if_errors, refusal
 
 EDITABLE = (OutgoingStatus.draft, OutgoingStatus.in_review)
 TRANSITIONS = {
@@ -33,10 +33,6 @@ TRANSITIONS = {
     "return": (OutgoingStatus.in_review, OutgoingStatus.draft),
     "approve": (OutgoingStatus.in_review, OutgoingStatus.approved),
 }
-
-
-def _refuse(field: str, message) -> DomainValidationError:
-    return DomainValidationError({field: [str(message)]})
 
 
 def index_text(document: OutgoingDocument) -> None:
@@ -55,7 +51,7 @@ def save_draft(session, document: OutgoingDocument) -> OutgoingDocument:
     """Create or update a draft; only drafts and documents under review change."""
     document.status = document.status or OutgoingStatus.draft
     if document.status not in EDITABLE:
-        raise _refuse("status", _l(
+        raise refusal("status", _l(
             "An issued document cannot be changed; issue a new document that replaces "
             "or amends it."))
     check_draft(document)
@@ -76,9 +72,9 @@ def transition(session, document: OutgoingDocument, step: str, comment: str | No
                signer=None) -> OutgoingDocument:
     source, target = TRANSITIONS[step]
     if document.status != source:
-        raise _refuse("status", _l("This step is not possible in the document's current state."))
+        raise refusal("status", _l("This step is not possible in the document's current state."))
     if step == "return" and not (comment or "").strip():
-        raise _refuse("comment", _l("Say why the draft goes back."))
+        raise refusal("comment", _l("Say why the draft goes back."))
     if step == "approve" and signer is not None:
         document.signer_id = signer.id
         document.signer_name = document.signer_name or signer.get_full_name()
@@ -94,7 +90,7 @@ def issue(session, document: OutgoingDocument, register_id: int | None = None) -
     The number is taken last, just before the commit the caller makes, so the register
     row stays locked for as short a time as possible."""
     if document.status != OutgoingStatus.approved:
-        raise _refuse("status", _l("Only an approved document can be issued."))
+        raise refusal("status", _l("Only an approved document can be issued."))
     check_draft(document)
     issued_date = local_today()
     register = choose_register(session, document.agency_id, Direction.outgoing,
@@ -124,7 +120,7 @@ def send(session, document: OutgoingDocument, agencies: Iterable[Agency] = (),
     item waiting for their văn thư (01 Đã đến); outside recipients wait for the
     exchange (edXML) delivery."""
     if document.status != OutgoingStatus.issued:
-        raise _refuse("status", _l("Only an issued document can be sent."))
+        raise refusal("status", _l("Only an issued document can be sent."))
     already = {r.agency_id for r in document.recipients if r.agency_id}
     created = []
     now = utcnow()
@@ -185,9 +181,9 @@ def deliver_internally(session, document: OutgoingDocument, agency: Agency) -> I
 def cancel(session, document: OutgoingDocument, reason: str) -> OutgoingDocument:
     """Hủy: the record stays with the reason, who and when (QĐ 778 Đ12.1)."""
     if not (reason or "").strip():
-        raise _refuse("reason", _l("Give the reason for cancelling."))
+        raise refusal("reason", _l("Give the reason for cancelling."))
     if document.status == OutgoingStatus.cancelled:
-        raise _refuse("status", _l("The document is already cancelled."))
+        raise refusal("status", _l("The document is already cancelled."))
     source = document.status
     document.status = OutgoingStatus.cancelled
     document.cancel_reason = reason.strip()
