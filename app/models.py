@@ -330,6 +330,9 @@ class OutgoingDocument(DocumentFieldsMixin, Model):
         order_by="Attachment.id", viewonly=True,
     )
 
+    def __str__(self) -> str:
+        return f"{self.number_display} {self.subject}".strip()
+
     @property
     def number_display(self) -> str:
         """Số và ký hiệu as printed: 05/QĐ-UBND (NĐ 30 Phụ lục I pads under 10)."""

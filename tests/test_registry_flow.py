@@ -153,3 +153,21 @@ def test_registration_fields_of_annex_vi_are_kept():
     assert stored.due_date == dt.date(2026, 12, 5) and stored.urgency == Urgency.flash
     assert stored.document_type.name == "Công văn"
     assert "gop y du thao nghi quyet" in stored.search_text
+
+
+def test_a_correction_is_a_new_document_that_replaces_the_issued_one():
+    original = approved_outgoing(STTTT, "Quyết định có sai sót về nội dung")
+    outgoing.issue(db.session, original)
+    db.session.commit()
+    correction = approved_outgoing(STTTT, "Quyết định thay thế quyết định có sai sót")
+    correction.replaces = original
+    outgoing.issue(db.session, correction)
+    db.session.commit()
+    assert correction.replaces_id == original.id
+    assert original.status == OutgoingStatus.issued  # the original stays, linked
+    other = OutgoingDocument(agency_id=agency(BINH_SON).id, document_type=doc_type("Quyết định"),
+                             subject="Huyện không được thay văn bản của Sở", replaces=original)
+    with pytest.raises(DomainValidationError) as refused:
+        outgoing.save_draft(db.session, other)
+    assert "replaces" in refused.value.errors
+    db.session.rollback()

@@ -40,13 +40,13 @@ INCOMING_SHOW = [
 ]
 OUTGOING_FIELDS = DOCUMENT_FIELDS + [
     "document_type", "drafting_department", "signing_authority", "signer_name",
-    "signer_position", "issued_amount", "due_date",
+    "signer_position", "issued_amount", "due_date", "replaces",
 ]
 OUTGOING_SHOW = [
     "id", "status", "number", "notation", "year", "issued_date",
     "document_type.id", "document_type.name", "subject", "drafting_department.id",
     "signing_authority", "signer_name", "signer_position", "urgency", "page_count",
-    "issued_amount", "due_date", "cancel_reason", "created_at",
+    "issued_amount", "due_date", "replaces.id", "cancel_reason", "created_at",
 ]
 
 

@@ -42,6 +42,11 @@ def index_text(document: OutgoingDocument) -> None:
 
 def check_draft(document: OutgoingDocument) -> None:
     errors = document_errors(document)
+    replaced = document.replaces
+    if replaced is not None and (replaced.agency_id != document.agency_id
+                                 or replaced.status != OutgoingStatus.issued):
+        errors.setdefault("replaces", []).append(str(_l(
+            "Only an issued document of your agency can be replaced or amended.")))
     if document.document_type_id is None and document.document_type is None:
         errors.setdefault("document_type", []).append(str(_l("Choose the document type.")))
     raise_if_errors(errors)

@@ -105,6 +105,7 @@ DOCUMENT_LABELS = {
     "created_at": _l("Created at"),
     "cancel_reason": _l("Reason for cancelling"),
     "description": _l("Note"),
+    "replaces": _l("Replaces or amends"),
 }
 INCOMING_FORMATTERS = {
     "urgency": label_formatter(URGENCY_LABELS),
@@ -399,7 +400,7 @@ class OutgoingBaseView(DocumentViewMixin, ScopedModelView):
     show_columns = [
         "status", "number_display", "issued_date", "document_type", "subject",
         "drafting_department", "signing_authority", "signer_name", "urgency", "page_count",
-        "issued_amount", "due_date", "cancel_reason", "created_at",
+        "issued_amount", "due_date", "replaces", "cancel_reason", "created_at",
     ]
 
     def number_of(self, item) -> str:
@@ -450,7 +451,8 @@ class OutgoingDraftView(OutgoingBaseView):
     list_columns = ["urgency", "document_type", "subject", "drafting_department", "status"]
     add_columns = edit_columns = [
         "document_type", "subject", "urgency", "secrecy", "drafting_department",
-        "signing_authority", "page_count", "issued_amount", "due_date", "description",
+        "signing_authority", "page_count", "issued_amount", "due_date", "replaces",
+        "description",
     ]
     add_form_extra_fields = edit_form_extra_fields = {
         "urgency": enum_select_field(_l("Urgency"), URGENCY_LABELS),
@@ -463,6 +465,9 @@ class OutgoingDraftView(OutgoingBaseView):
     edit_columns = edit_columns + ["files"]
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "drafting_department": [["agency_id", AgencyScopeFilter, "Department"]],
+        # NĐ 30 Đ18.3: a correction is a new document replacing or amending an issued one.
+        "replaces": [["agency_id", AgencyScopeFilter, "OutgoingDocument"],
+                     ["status", FilterEqual, OutgoingStatus.issued]],
     }
 
     def prepare(self, item: OutgoingDocument) -> None:
