@@ -9,7 +9,7 @@ PORT ?= 5000
 export FLASK_APP := run.py
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test test-sqlite test-postgresql venv translations i18n-extract \
+.PHONY: help run test test-sqlite test-postgresql venv translations i18n-extract bench \
         migrate-check lint clean system-deps test-deps
 
 help: ## Show this help
@@ -59,8 +59,12 @@ translations: venv ## Compile the Babel catalogues (app/translations/*/LC_MESSAG
 i18n-extract: venv ## Re-extract strings (app, Flask-AppBuilder, WTForms) into the catalogues
 	$(BIN)/python scripts/i18n_extract.py
 
+bench: venv translations ## Generate 1,000,000 documents and print the benchmark figures (SQLite; see bench/README.md)
+	$(BIN)/python bench/generate.py
+	$(BIN)/python bench/run.py
+
 lint: venv ## ruff
-	$(BIN)/ruff check app tests scripts config.py run.py
+	$(BIN)/ruff check app tests scripts bench config.py run.py
 
 clean: ## Remove the virtualenv, caches and the local SQLite database
 	rm -rf $(VENV) $(STAMP) instance .pytest_cache tests/artifacts

@@ -41,6 +41,10 @@ SQLALCHEMY_ENGINE_OPTIONS = {
     "pool_size": env_int("EOFFICE_DB_POOL_SIZE", 10),
     "max_overflow": env_int("EOFFICE_DB_POOL_OVERFLOW", 20),
 }
+if SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+    # Never reuse one generic plan for full-text searches whose selectivity varies a
+    # thousandfold between words (bench/README.md, problem 5).
+    SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {"prepare_threshold": None}
 
 # --- Secrets and cookies ---------------------------------------------------------
 # The default key is only good for `make run`; production must set SECRET_KEY.
