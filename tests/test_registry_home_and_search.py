@@ -65,3 +65,18 @@ def test_search_is_scoped_to_the_users_agency(web):
     db.session.commit()
     page = web.login("vanthu.stttt").get("/search/?q=de+dieu&direction=incoming")
     assert "Báo cáo nội bộ của huyện về đê điều" not in page.text
+
+
+def test_search_filters_by_status_and_register(web):
+    document = incoming.receive(db.session, paper_incoming(BINH_SON, "Tờ trình về quy hoạch cát"))
+    db.session.commit()  # arrived, not yet registered
+    web.login("vanthu.binhson")
+    waiting = web.get("/search/?q=quy+hoach+cat&direction=incoming&status=01")
+    assert "Tờ trình về quy hoạch cát" in waiting.text
+    registered = web.get("/search/?q=quy+hoach+cat&direction=incoming&status=03")
+    assert "Tờ trình về quy hoạch cát" not in registered.text
+    incoming.register(db.session, db.session.get(IncomingDocument, document.id))
+    db.session.commit()
+    register_id = db.session.get(IncomingDocument, document.id).register_id
+    by_register = web.get(f"/search/?q=quy+hoach+cat&direction=incoming&register={register_id}")
+    assert "Tờ trình về quy hoạch cát" in by_register.text

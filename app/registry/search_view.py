@@ -11,11 +11,11 @@ from wtforms import SelectField, StringField
 
 from app import db
 from app.crud import label_formatter
-from app.models import IncomingDocument, OutgoingDocument
+from app.models import Direction, IncomingDocument, OutgoingDocument, Register
 from app.registry.catalogues import URGENCY_LABELS
 from app.registry.forms import VietnameseDateField, type_choices_with_blank, urgency_choices
 from app.registry.search import Filters, search
-from app.registry.views import page_of
+from app.registry.views import INCOMING_STATUS_LABELS, OUTGOING_STATUS_LABELS, page_of
 from app.security.scope import visible_agency_id
 
 DIRECTIONS = {"incoming": (IncomingDocument, "IncomingDocument"),
@@ -35,6 +35,9 @@ class SearchForm(DynamicForm):
     document_type = SelectField(_l("Document type"), coerce=lambda v: int(v) if v else None,
                                 validate_choice=False)
     urgency = SelectField(_l("Urgency"), validate_choice=False)
+    status = SelectField(_l("Status"), validate_choice=False)
+    register = SelectField(_l("Document register"), validate_choice=False,
+                           coerce=lambda v: int(v) if v else None)
 
 
 class SearchView(BaseView):
@@ -52,6 +55,15 @@ class SearchView(BaseView):
         form.urgency.choices = [("", "")] + urgency_choices()
         direction = form.direction.data if form.direction.data in DIRECTIONS else "incoming"
         model, resource = DIRECTIONS[direction]
+        labels = INCOMING_STATUS_LABELS if direction == "incoming" else OUTGOING_STATUS_LABELS
+        form.status.choices = [("", "")] + [(k.value, str(v)) for k, v in labels.items()]
+        own_agency = self.appbuilder.sm.current_user.agency_id
+        registers = (
+            db.session.query(Register)
+            .filter_by(agency_id=own_agency, direction=Direction(direction))
+            .order_by(Register.year.desc(), Register.name).all()
+        )
+        form.register.choices = [("", "")] + [(r.id, f"{r.name} ({r.year})") for r in registers]
         if not self.appbuilder.sm.has_access("can_read", resource):
             abort(403)
         agency_id = visible_agency_id(resource, "read")
@@ -61,7 +73,8 @@ class SearchView(BaseView):
                 db.session, model, agency_id or self.appbuilder.sm.current_user.agency_id,
                 Filters(query=form.q.data or "", date_from=form.date_from.data,
                         date_to=form.date_to.data, document_type_id=form.document_type.data,
-                        urgency=form.urgency.data or None),
+                        urgency=form.urgency.data or None, status=form.status.data or None,
+                        register_id=form.register.data),
                 before_id=request.args.get("before", type=int),
             )
         next_url = None
