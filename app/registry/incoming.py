@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from app.i18n import local_today, utcnow
 from app.models import Direction, IncomingDocument, IncomingStatus
 from app.registry import history
-from app.registry.numbering import take_next_number
+from app.registry.numbering import format_number, take_next_number
 from app.registry.registers import choose_register
 from app.registry.rules import document_errors
 from app.registry.text import fold_all
@@ -65,7 +65,7 @@ def register(session, document: IncomingDocument, register_id: int | None = None
     document.status = IncomingStatus.registered
     index_text(document)
     history.record(session, document, "registered", IncomingStatus.arrived,
-                   IncomingStatus.registered, f"{document.arrival_number:02d}")
+                   IncomingStatus.registered, format_number(document.arrival_number))
     return document
 
 

@@ -20,7 +20,7 @@ from app.models import (
     OutgoingStatus,
 )
 from app.registry import history
-from app.registry.numbering import outgoing_notation, take_next_number
+from app.registry.numbering import format_number, outgoing_notation, take_next_number
 from app.registry.registers import choose_register
 from app.registry.rules import document_errors
 from app.registry.text import fold_all
@@ -115,7 +115,7 @@ def issue(session, document: OutgoingDocument, register_id: int | None = None) -
     document.status = OutgoingStatus.issued
     index_text(document)
     history.record(session, document, "issued", OutgoingStatus.approved, OutgoingStatus.issued,
-                   f"{document.number:02d}/{document.notation}")
+                   document.number_display)
     return document
 
 
@@ -157,7 +157,7 @@ def deliver_internally(session, document: OutgoingDocument, agency: Agency) -> I
         author_agency_id=sender.id,
         author=sender.name,
         document_type_id=document.document_type_id,
-        code_number=f"{document.number:02d}",
+        code_number=format_number(document.number),
         code_notation=document.notation,
         document_date=document.issued_date,
         subject=document.subject,
