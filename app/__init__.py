@@ -93,6 +93,7 @@ def _register(appbuilder: AppBuilder) -> None:
     from app.menu import N_, move_menu_item
     from app.registry.api import register_apis as register_registry_apis
     from app.registry.views import register_views as register_registry_views
+    from app.routing.views import register_views as register_routing_views
     from app.views import AgencyView, DepartmentView
 
     appbuilder.add_view(
@@ -105,6 +106,7 @@ def _register(appbuilder: AppBuilder) -> None:
     )
     move_menu_item(appbuilder.menu, "List Users", "Directory")
     register_registry_views(appbuilder)
+    register_routing_views(appbuilder)
     appbuilder.add_api(AgencyApi)
     appbuilder.add_api(DepartmentApi)
     appbuilder.add_api(UserApi)

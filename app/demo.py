@@ -6,12 +6,14 @@ Idempotent: running it again changes nothing that is already there.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
 
 from app import db
+from app.i18n import local_today
 from app.models import Agency, AgencyKind, Department
 from app.security import roles as R
 
@@ -140,7 +142,32 @@ def load_users() -> list[DemoUser]:
     return DEMO_USERS
 
 
+# Bộ luật Lao động 2019 Đ112: the solar-calendar holidays. Tết Nguyên đán, Giỗ Tổ (lunar)
+# and the second day of Quốc khánh are announced each year: the operator adds them.
+SOLAR_HOLIDAYS = (
+    (1, 1, "Tết Dương lịch"),
+    (4, 30, "Ngày Chiến thắng (30/4)"),
+    (5, 1, "Ngày Quốc tế Lao động"),
+    (9, 2, "Quốc khánh"),
+)
+
+
+def load_holidays(years: list[int]) -> None:
+    from app.models import PublicHoliday
+
+    session = db.session
+    known = {day for (day,) in session.query(PublicHoliday.day)}
+    for year in years:
+        for month, day, name in SOLAR_HOLIDAYS:
+            date = dt.date(year, month, day)
+            if date not in known:
+                session.add(PublicHoliday(day=date, name=name))
+    session.commit()
+
+
 def load_demo() -> list[DemoUser]:
     load_agencies()
     load_departments()
+    year = local_today().year
+    load_holidays([year, year + 1])
     return load_users()

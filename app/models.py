@@ -469,3 +469,20 @@ class DocumentEvent(Model):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
     comment: Mapped[str | None] = mapped_column(String(1000))
+
+
+# --- Điều hành ------------------------------------------------------------------------------
+
+
+class PublicHoliday(Model):
+    """A day off besides Saturdays and Sundays (Tết, Giỗ Tổ, 30/4, 1/5, Quốc khánh and
+    their compensation days), kept by the operator for the working-day calendar."""
+
+    __tablename__ = "public_holiday"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+
+    def __repr__(self) -> str:
+        return f"{self.day:%d/%m/%Y} {self.name}"

@@ -237,6 +237,8 @@ class AttachmentApi(ScopedModelApi):
     datamodel = SQLAInterface(Attachment)
     class_permission_name = "Attachment"
     method_permission_name = {**READ_WRITE_METHODS, "content": "read"}
+    # Shared with AttachmentView; uploads go through the document APIs.
+    base_permissions = ["can_read", "can_write"]
     include_route_methods = {"get", "get_list", "info", "content"}
     base_filters = scoped("Attachment")
     base_order = ("id", "desc")

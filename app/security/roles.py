@@ -56,6 +56,7 @@ MENUS: tuple[tuple[str, str, str | None, str], ...] = (
     ("OutgoingDocument", "can_read", "Outgoing", "Issued"),
     ("Register", "can_read", "Directory", "Registers"),
     ("IncomingDocument", "can_read", None, "Search documents"),
+    ("PublicHoliday", "can_read", "Directory", "Public holidays"),
 )
 
 
@@ -102,7 +103,7 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         _l("Leader of the agency: directs, assigns and signs documents"),
         grants={
             "Agency": READ, "Department": READ, "User": READ, "Register": READ,
-            "IncomingDocument": READ, "Attachment": WRITE,
+            "IncomingDocument": READ, "Attachment": WRITE, "PublicHoliday": READ,
             "OutgoingDocument": ("can_read", "can_write", "can_approve"),
         },
     ),
@@ -112,7 +113,7 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         _l("Leader of a department: assigns and follows up work in the department"),
         grants={
             "Agency": READ, "Department": READ, "User": READ,
-            "IncomingDocument": READ, "OutgoingDocument": WRITE, "Attachment": WRITE,
+            "IncomingDocument": READ, "OutgoingDocument": WRITE, "Attachment": WRITE, "PublicHoliday": READ,
         },
     ),
     RoleDefinition(
@@ -121,7 +122,7 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         _l("Registers incoming documents and issues outgoing ones"),
         grants={
             "Agency": READ, "Department": READ, "User": READ, "Register": WRITE,
-            "IncomingDocument": INCOMING_ALL, "Attachment": WRITE,
+            "IncomingDocument": INCOMING_ALL, "Attachment": WRITE, "PublicHoliday": READ,
             "OutgoingDocument": ("can_read", "can_write", "can_issue"),
         },
     ),
@@ -131,7 +132,7 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         _l("Processes the documents assigned to them"),
         grants={
             "Agency": READ, "Department": READ, "User": READ,
-            "IncomingDocument": READ, "OutgoingDocument": WRITE, "Attachment": WRITE,
+            "IncomingDocument": READ, "OutgoingDocument": WRITE, "Attachment": WRITE, "PublicHoliday": READ,
         },
     ),
     RoleDefinition(
@@ -139,7 +140,7 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         _l("Operator"),
         _l("Service provider: backups, incidents, maintenance, exchange directory"),
         # QĐ 778 Đ18.6: the operator keeps the agencies' receiving addresses current.
-        grants={"Agency": WRITE},
+        grants={"Agency": WRITE, "PublicHoliday": WRITE},
         province_wide=frozenset({"Agency"}),
         protected=True,
     ),
