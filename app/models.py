@@ -486,3 +486,60 @@ class PublicHoliday(Model):
 
     def __repr__(self) -> str:
         return f"{self.day:%d/%m/%Y} {self.name}"
+
+
+class AssignmentRole(str, enum.Enum):
+    lead = "lead"  # chủ trì
+    cooperate = "cooperate"  # phối hợp
+    inform = "inform"  # để biết
+
+
+class AssignmentStatus(str, enum.Enum):
+    """The national codes a recipient reports back (QĐ 28/2018)."""
+
+    assigned = "04"  # Phân công
+    processing = "05"  # Đang xử lý
+    completed = "06"  # Hoàn thành
+
+
+class Assignment(Model):
+    """Phân công: one unit or person's part in handling a văn bản đến, with its
+    deadline; sub-assignments (a department head to an officer) hang under it."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        CheckConstraint(
+            "(department_id IS NULL) <> (user_id IS NULL)", name="ck_assignment_one_assignee"
+        ),
+        Index("ix_assignment_incoming", "incoming_id", "id"),
+        Index("ix_assignment_user_status", "user_id", "status"),
+        Index("ix_assignment_department_status", "department_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), nullable=False)
+    incoming_id: Mapped[int] = mapped_column(ForeignKey("incoming_document.id"), nullable=False)
+    incoming: Mapped[IncomingDocument] = relationship(IncomingDocument)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"))
+    parent: Mapped[Assignment | None] = relationship(
+        "Assignment", remote_side=[id], back_populates="children")
+    children: Mapped[list[Assignment]] = relationship(
+        "Assignment", back_populates="parent", order_by="Assignment.id")
+    role: Mapped[AssignmentRole] = mapped_column(_enum(AssignmentRole, "assignment_role"),
+                                                 nullable=False)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    department: Mapped[Department | None] = relationship(Department)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    user: Mapped[UserAccount | None] = relationship(UserAccount, foreign_keys=[user_id])
+    instruction: Mapped[str | None] = mapped_column(String(2000))  # ý kiến chỉ đạo
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[AssignmentStatus] = mapped_column(
+        _enum(AssignmentStatus, "assignment_status", 5), nullable=False,
+        default=AssignmentStatus.assigned)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    assigned_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    @property
+    def assignee_name(self) -> str:
+        return self.department.name if self.department else self.user.get_full_name()

@@ -218,8 +218,16 @@ class DocumentViewMixin:
             self.show_template, pk=pk, title=self.show_title, widgets=widgets,
             appbuilder=self.appbuilder, related_views=self._related_views, document=item,
             events=history.history_of(db.session, item), steps=self.allowed_steps(item),
-            number=self.number_of(item),
+            number=self.number_of(item), tree=self.tree_of(item),
         )
+
+    def tree_of(self, item) -> list:
+        """The routing tree of a văn bản đến (phân công and sub-assignments)."""
+        if not isinstance(item, IncomingDocument):
+            return []
+        from app.routing.assignments import routing_tree
+
+        return routing_tree(db.session, item)
 
     def render_action(self, item, form, title, submit_label, extra=None):
         return self.render_template(
@@ -635,6 +643,10 @@ EVENT_LABELS = {
     "sent": _l("Sent"), "arrived": _l("Arrived"), "registered": _l("Registered"),
     "returned": _l("Returned to sender"), "cancelled": _l("Cancelled"),
     "attached": _l("Files attached"),
+    "assigned": _l("Assigned"),
+    "progress": _l("Progress"),
+    "completed_part": _l("Part completed"),
+    "status": _l("Status changed"),
 }
 
 
@@ -657,8 +669,18 @@ def register_views(appbuilder) -> None:
     from flask import current_app
 
     from app.menu import N_
+    from app.models import AssignmentRole, AssignmentStatus
 
-    current_app.jinja_env.globals.update(event_label=event_label, recipient_status=recipient_status)
+    role_labels = {AssignmentRole.lead: _l("Lead"), AssignmentRole.cooperate: _l("Co-operates"),
+                   AssignmentRole.inform: _l("For information")}
+    status_labels = {AssignmentStatus.assigned: _l("Assigned"),
+                     AssignmentStatus.processing: _l("Being processed"),
+                     AssignmentStatus.completed: _l("Completed")}
+    current_app.jinja_env.globals.update(
+        event_label=event_label, recipient_status=recipient_status,
+        role_label=label_formatter(role_labels),
+        assignment_status_label=label_formatter(status_labels),
+    )
 
     appbuilder.add_view(IncomingPendingView, "Waiting for registration",
                         label=N_("Waiting for registration"), icon="fa-inbox",
