@@ -15,10 +15,8 @@ from app.models import (
     IncomingStatus,
     OutgoingDocument,
     OutgoingStatus,
-    Urgency,
 )
-
-URGENT = (Urgency.urgent, Urgency.very_urgent, Urgency.flash)
+from app.routing.time_limits import URGENT
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,7 @@ class Tile:
 def _count(model, agency_id: int, *conditions) -> tuple[int, int]:
     base = select(func.count()).select_from(model).where(model.agency_id == agency_id, *conditions)
     total = db.session.scalar(base)
-    urgent = db.session.scalar(base.where(model.urgency.in_(URGENT))) if total else 0
+    urgent = db.session.scalar(base.where(model.urgency.in_(list(URGENT)))) if total else 0
     return total, urgent
 
 
