@@ -24,7 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.i18n import utcnow
 
@@ -250,6 +250,9 @@ class Register(Model):
         return f"{self.name} ({self.year})"
 
 
+URGENCY_PRIORITY = {Urgency.normal: 0, Urgency.urgent: 1, Urgency.very_urgent: 2, Urgency.flash: 3}
+
+
 class DocumentFieldsMixin:
     """Phụ lục VI metadata shared by văn bản đi and văn bản đến."""
 
@@ -258,6 +261,17 @@ class DocumentFieldsMixin:
     urgency: Mapped[Urgency] = mapped_column(
         _enum(Urgency, "urgency"), nullable=False, default=Urgency.normal
     )
+    # edXML OtherInfo/Priority of the urgency (0 Thường … 3 Hỏa tốc), kept in step with
+    # ``urgency`` so lists can put urgent documents first from an index.
+    priority: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                          server_default="0")
+
+    @validates("urgency")
+    def _keep_priority(self, key, value):
+        urgency = Urgency(value) if value is not None else Urgency.normal
+        self.priority = URGENCY_PRIORITY[urgency]
+        return value
+
     # QĐ 778 Đ1.2: the database refuses anything but "none" too.
     secrecy: Mapped[Secrecy] = mapped_column(
         _enum(Secrecy, "secrecy"), nullable=False, default=Secrecy.none
@@ -277,6 +291,7 @@ class OutgoingDocument(DocumentFieldsMixin, Model):
     __table_args__ = (
         UniqueConstraint("agency_id", "year", "number", "notation", name="uq_outgoing_number"),
         Index("ix_outgoing_agency_status", "agency_id", "status", "id"),
+        Index("ix_outgoing_agency_status_priority", "agency_id", "status", "priority", "id"),
         CheckConstraint("secrecy = 'none'", name="ck_outgoing_no_secrets"),
     )
 
@@ -376,6 +391,7 @@ class IncomingDocument(DocumentFieldsMixin, Model):
     __table_args__ = (
         UniqueConstraint("register_id", "arrival_number", name="uq_incoming_arrival_number"),
         Index("ix_incoming_agency_status", "agency_id", "status", "id"),
+        Index("ix_incoming_agency_status_priority", "agency_id", "status", "priority", "id"),
         CheckConstraint("secrecy = 'none'", name="ck_incoming_no_secrets"),
     )
 

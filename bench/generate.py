@@ -37,6 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402  (puts the project root on sys.path)
 import corpus  # noqa: E402
 
+from app.models import URGENCY_PRIORITY, Urgency  # noqa: E402
+
 VN_OFFSET = dt.timedelta(hours=7)  # Asia/Ho_Chi_Minh, no DST
 BULK_TABLES = ("outgoing_document", "incoming_document", "document_event", "attachment")
 ROLE_PLAN = ("Agency admin", "Agency head", "Clerk", "Department head", "Officer")
@@ -323,6 +325,7 @@ class Generator:
                     "issued_by_id": clerk, "replaces_id": None, "cancel_reason": None,
                     "cancelled_at": None, "cancelled_by_id": None, "created_by_id": drafter,
                     "subject": doc.subject, "urgency": urgency, "secrecy": "none",
+                    "priority": URGENCY_PRIORITY[Urgency(urgency)],
                     "page_count": page_count, "description": None,
                     "search_text": doc.search_text, "created_at": created,
                 })
@@ -383,6 +386,7 @@ class Generator:
                     "to_places": None, "registered_at": None, "registered_by_id": None,
                     "return_reason": None, "cancel_reason": None, "subject": subject,
                     "urgency": urgency, "secrecy": "none", "page_count": page_count,
+                    "priority": URGENCY_PRIORITY[Urgency(urgency)],
                     "description": None, "search_text": None, "created_at": t,
                 }
                 doc = SimpleNamespace(subject=subject, code_number=code_number,

@@ -158,3 +158,22 @@ def test_clerk_returns_an_arrived_document_with_a_reason(web, app):
     assert done.status_code == 302
     db.session.expire_all()
     assert db.session.get(IncomingDocument, recipient.incoming_id).status == IncomingStatus.returned
+
+
+def test_urgent_documents_come_first_in_every_list(web):
+    from app.models import Urgency
+    from app.registry import incoming as service
+    from tests.registry_data import paper_incoming
+
+    for subject, urgency in (("Thư mời họp thường lệ", Urgency.normal),
+                             ("Công điện hỏa tốc về phòng chống bão", Urgency.flash),
+                             ("Báo cáo định kỳ tháng", Urgency.normal),
+                             ("Công văn khẩn về dịch bệnh", Urgency.urgent)):
+        document = service.receive(db.session, paper_incoming(BINH_SON, subject, urgency=urgency))
+        assert document.priority == {Urgency.normal: 0, Urgency.urgent: 1, Urgency.flash: 3}[urgency]
+    db.session.commit()
+    page = web.login("vanthu.binhson").get("/incoming/pending/list/").text
+    order = [page.index(s) for s in ("Công điện hỏa tốc về phòng chống bão",
+                                     "Công văn khẩn về dịch bệnh", "Báo cáo định kỳ tháng",
+                                     "Thư mời họp thường lệ")]
+    assert order == sorted(order)  # flash, urgent, then the newest normal ones

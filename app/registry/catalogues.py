@@ -25,8 +25,7 @@ URGENCY_LABELS = {
     Urgency.very_urgent: _l("Very urgent"),
     Urgency.flash: _l("Flash"),
 }
-# edXML OtherInfo/Priority (QCVN 102:2016).
-URGENCY_PRIORITY = {Urgency.normal: 0, Urgency.urgent: 1, Urgency.very_urgent: 2, Urgency.flash: 3}
+# edXML OtherInfo/Priority (QCVN 102:2016) lives beside the model: URGENCY_PRIORITY.
 
 SECRECY_LABELS = {
     Secrecy.none: _l("Not secret"),

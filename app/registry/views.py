@@ -196,6 +196,18 @@ def page_of(document) -> str:
     return url_for(f"{view}.show", pk=document.id)
 
 
+class UrgentFirst(SQLAInterface):
+    """Every document list puts Hỏa tốc, Thượng khẩn and Khẩn on top (by ``priority``,
+    indexed with the agency and status), then the order the user chose."""
+
+    def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
+        if not hasattr(self.obj, "priority"):  # FAB reuses the class for related models
+            return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
+        query = query.order_by(self.obj.priority.desc())
+        return super().apply_order_by(query, order_column or "id",
+                                      order_direction or "desc", *args, **kwargs)
+
+
 class DocumentViewMixin:
     """Detail page with attachments, history and action buttons; forms for the steps."""
 
@@ -262,7 +274,7 @@ class DocumentViewMixin:
 
 
 class IncomingBaseView(DocumentViewMixin, ScopedModelView):
-    datamodel = SQLAInterface(IncomingDocument)
+    datamodel = UrgentFirst(IncomingDocument)
     class_permission_name = "IncomingDocument"
     method_permission_name = without_generic_forms(INCOMING_METHODS)
     exclude_route_methods = NO_GENERIC_FORMS
@@ -397,7 +409,7 @@ class IncomingRegisteredView(IncomingBaseView):
 
 
 class OutgoingBaseView(DocumentViewMixin, ScopedModelView):
-    datamodel = SQLAInterface(OutgoingDocument)
+    datamodel = UrgentFirst(OutgoingDocument)
     class_permission_name = "OutgoingDocument"
     method_permission_name = OUTGOING_METHODS
     base_permissions = list(OUTGOING_ALL)
