@@ -123,7 +123,7 @@ def run_checks(item: Any, checks: Mapping[str, Iterable[Check]]) -> dict[str, li
 
 
 def unique_errors(session, item: Any, columns: Iterable[str]) -> dict[str, list[str]]:
-    """Columns whose value another row already has (case-insensitive)."""
+    """Columns whose value another row already has (text compared case-insensitively)."""
     model = type(item)
     errors: dict[str, list[str]] = {}
     for column in columns:
@@ -131,7 +131,9 @@ def unique_errors(session, item: Any, columns: Iterable[str]) -> dict[str, list[
         if blank(value):
             continue
         attribute = getattr(model, column)
-        query = select(model.id).where(func.lower(attribute) == str(value).lower())
+        same = (func.lower(attribute) == value.lower()) if isinstance(value, str) \
+            else (attribute == value)
+        query = select(model.id).where(same)
         if item.id is not None:
             query = query.where(model.id != item.id)
         if session.execute(query.limit(1)).first():

@@ -38,12 +38,16 @@ class VietnameseDateField(DateField):
         return self.data.strftime("%d/%m/%Y") if self.data else ""
 
 
-def type_choices_with_blank():
+def type_choices() -> list[tuple[int, str]]:
     from app import db
     from app.models import DocumentType
 
     types = db.session.query(DocumentType).filter_by(active=True).order_by(DocumentType.sort_order)
-    return [("", "")] + [(t.id, t.name) for t in types]
+    return [(t.id, t.name) for t in types]
+
+
+def type_choices_with_blank():
+    return [("", "")] + type_choices()
 
 
 def urgency_choices():

@@ -22,7 +22,6 @@ from app.models import (
     Agency,
     Attachment,
     Direction,
-    DocumentType,
     IncomingDocument,
     IncomingStatus,
     OutgoingDocument,
@@ -41,6 +40,7 @@ from app.registry.forms import (
     ReasonForm,
     SendForm,
     files_field,
+    type_choices,
 )
 from app.registry.numbering import display_number, format_number, peek_next_number
 from app.registry.registers import open_year, prepare_register
@@ -140,18 +140,14 @@ OUTGOING_METHODS = {
 NO_GENERIC_FORMS = {"download", "add", "edit", "delete"}
 
 
-def without_generic_forms(methods: dict) -> dict:
-    return {name: verb for name, verb in methods.items() if name not in NO_GENERIC_FORMS}
+def without(methods: dict, names) -> dict:
+    """A permission map without some methods: FAB then hides their buttons too."""
+    return {name: verb for name, verb in methods.items() if name not in names}
 
 
 def not_in(*statuses):
     """``FilterInFunction`` value: every status except ``statuses``."""
     return lambda: [s for s in type(statuses[0]) if s not in statuses]
-
-
-def type_choices() -> list[tuple[int, str]]:
-    types = db.session.query(DocumentType).filter_by(active=True).order_by(DocumentType.sort_order)
-    return [(t.id, t.name) for t in types]
 
 
 def register_choices(agency_id: int, direction: Direction, year: int):
@@ -276,7 +272,7 @@ class DocumentViewMixin:
 class IncomingBaseView(DocumentViewMixin, ScopedModelView):
     datamodel = UrgentFirst(IncomingDocument)
     class_permission_name = "IncomingDocument"
-    method_permission_name = without_generic_forms(INCOMING_METHODS)
+    method_permission_name = without(INCOMING_METHODS, NO_GENERIC_FORMS)
     exclude_route_methods = NO_GENERIC_FORMS
     base_permissions = list(INCOMING_ALL)
     base_order = ("id", "desc")
@@ -459,7 +455,7 @@ class OutgoingDraftView(OutgoingBaseView):
 
     route_base = "/outgoing/drafts"
     # A draft is never deleted either: its history refers to it; cancel it instead.
-    method_permission_name = {k: v for k, v in OUTGOING_METHODS.items() if k != "delete"}
+    method_permission_name = without(OUTGOING_METHODS, {"delete"})
     exclude_route_methods = {"download", "delete"}
     list_title = _l("Drafts")
     show_title = _l("Outgoing document")
@@ -532,7 +528,7 @@ class OutgoingPendingView(OutgoingBaseView):
     """Chờ phát hành: approved, waiting for the văn thư to give number and date."""
 
     route_base = "/outgoing/pending"
-    method_permission_name = without_generic_forms(OUTGOING_METHODS)
+    method_permission_name = without(OUTGOING_METHODS, NO_GENERIC_FORMS)
     exclude_route_methods = NO_GENERIC_FORMS
     list_title = _l("Waiting for issuance")
     show_title = _l("Outgoing document")
@@ -561,7 +557,7 @@ class OutgoingIssuedView(OutgoingBaseView):
     """Đã phát hành: the register of văn bản đi, with each recipient's status."""
 
     route_base = "/outgoing/issued"
-    method_permission_name = without_generic_forms(OUTGOING_METHODS)
+    method_permission_name = without(OUTGOING_METHODS, NO_GENERIC_FORMS)
     exclude_route_methods = NO_GENERIC_FORMS
     list_title = _l("Issued")
     show_title = _l("Outgoing document")
@@ -728,7 +724,7 @@ class RegisterView(ScopedModelView):
     datamodel = SQLAInterface(Register)
     class_permission_name = "Register"
     exclude_route_methods = {"download", "delete"}
-    method_permission_name = {k: v for k, v in READ_WRITE_METHODS.items() if k != "delete"}
+    method_permission_name = without(READ_WRITE_METHODS, {"delete"})
     base_filters = scoped("Register")
     base_order = ("year", "desc")
     list_title = _l("Document registers")

@@ -10,7 +10,13 @@ from wtforms.validators import DataRequired
 from app.crud import READ_WRITE_METHODS, ScopedModelView
 from app.models import PublicHoliday
 from app.registry.forms import VietnameseDateField
-from app.validation import check_required, form_validators, raise_if_errors, run_checks
+from app.validation import (
+    check_required,
+    form_validators,
+    raise_if_errors,
+    run_checks,
+    unique_errors,
+)
 
 
 class PublicHolidayView(ScopedModelView):
@@ -32,16 +38,7 @@ class PublicHolidayView(ScopedModelView):
 
     def prepare(self, item: PublicHoliday) -> None:
         raise_if_errors(run_checks(item, {"name": [check_required]}),
-                        _unique_day(self.datamodel.session, item))
-
-
-def _unique_day(session, item: PublicHoliday) -> dict:
-    clash = (
-        session.query(PublicHoliday.id)
-        .filter(PublicHoliday.day == item.day, PublicHoliday.id != (item.id or 0))
-        .first()
-    )
-    return {"day": [str(_l("Already exists."))]} if clash else {}
+                        unique_errors(self.datamodel.session, item, ["day"]))
 
 
 def register_views(appbuilder) -> None:
