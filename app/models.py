@@ -336,6 +336,12 @@ class OutgoingDocument(DocumentFieldsMixin, Model):
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    # The văn bản đến this one answers (edXML ResponseFor), proposed by its handler.
+    response_for_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incoming_document.id", use_alter=True, name="fk_outgoing_response_for"),
+        index=True)
+    response_for: Mapped[IncomingDocument | None] = relationship(
+        "IncomingDocument", foreign_keys=[response_for_id])
 
     recipients: Mapped[list[OutgoingRecipient]] = relationship(
         "OutgoingRecipient", back_populates="outgoing", order_by="OutgoingRecipient.id"
@@ -404,7 +410,8 @@ class IncomingDocument(DocumentFieldsMixin, Model):
     )
     # Where it came from.
     source_outgoing_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_document.id"))
-    source_outgoing: Mapped[OutgoingDocument | None] = relationship(OutgoingDocument)
+    source_outgoing: Mapped[OutgoingDocument | None] = relationship(
+        OutgoingDocument, foreign_keys=[source_outgoing_id])
     author_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     author_agency: Mapped[Agency | None] = relationship(Agency, foreign_keys=[author_agency_id])
     author: Mapped[str] = mapped_column(String(200), nullable=False)  # Tác giả (OrganName)
@@ -428,9 +435,26 @@ class IncomingDocument(DocumentFieldsMixin, Model):
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     return_reason: Mapped[str | None] = mapped_column(String(500))
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # Trình (NĐ 30 Đ23.1): handed to the leader who directs it, same or next working day.
+    presented_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ab_user.id", name="fk_incoming_presented_to"))
+    presented_to: Mapped[UserAccount | None] = relationship(
+        UserAccount, foreign_keys=[presented_to_id])
+    presented_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The document's own files; working files of its handlers hang on their assignment.
     attachments: Mapped[list[Attachment]] = relationship(
-        "Attachment", primaryjoin="Attachment.incoming_id == IncomingDocument.id",
+        "Attachment", primaryjoin="and_(Attachment.incoming_id == IncomingDocument.id, "
+        "Attachment.assignment_id.is_(None))",
         order_by="Attachment.id", viewonly=True,
+    )
+    working_files: Mapped[list[Attachment]] = relationship(
+        "Attachment", primaryjoin="and_(Attachment.incoming_id == IncomingDocument.id, "
+        "Attachment.assignment_id.isnot(None))",
+        order_by="Attachment.id", viewonly=True,
+    )
+    replies: Mapped[list[OutgoingDocument]] = relationship(
+        "OutgoingDocument", primaryjoin="OutgoingDocument.response_for_id == IncomingDocument.id",
+        order_by="OutgoingDocument.id", viewonly=True,
     )
 
     def __repr__(self) -> str:
@@ -459,6 +483,11 @@ class Attachment(Model):
     mime_type: Mapped[str | None] = mapped_column(String(100))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    uploaded_by: Mapped[UserAccount | None] = relationship(UserAccount)
+    # Set for a working file (tệp xử lý) a handler attached to their part of the work.
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignment.id", use_alter=True, name="fk_attachment_assignment"),
+        index=True)
     outgoing: Mapped[OutgoingDocument | None] = relationship(
         OutgoingDocument, foreign_keys=[outgoing_id])
     incoming: Mapped[IncomingDocument | None] = relationship(
@@ -559,3 +588,42 @@ class Assignment(Model):
     @property
     def assignee_name(self) -> str:
         return self.department.name if self.department else self.user.get_full_name()
+
+
+class NotificationKind(str, enum.Enum):
+    assigned = "assigned"  # new work
+    due_soon = "due_soon"  # đôn đốc: the deadline is near
+    overdue = "overdue"  # đôn đốc: the deadline has passed
+
+
+class Notification(Model):
+    """An in-app message to one person (also e-mailed when SMTP is configured).
+
+    Reminders are unique per person, part of the work, kind and period (the local day),
+    so a reminder job that runs twice sends nothing twice."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("user_id", "assignment_id", "kind", "period",
+                         name="uq_notification_once_per_period"),
+        Index("ix_notification_user_unread", "user_id", "read_at", "id"),
+        Index("ix_notification_unsent", "emailed_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), nullable=False)
+    user: Mapped[UserAccount] = relationship(UserAccount)
+    incoming_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_document.id"))
+    incoming: Mapped[IncomingDocument | None] = relationship(IncomingDocument)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"))
+    assignment: Mapped[Assignment | None] = relationship(Assignment)
+    kind: Mapped[NotificationKind] = mapped_column(
+        _enum(NotificationKind, "notification_kind"), nullable=False)
+    period: Mapped[str] = mapped_column(String(10), nullable=False)  # yyyy-mm-dd, local
+    message: Mapped[str] = mapped_column(String(500), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # None while an e-mail is owed; the job retries until the mail server takes it.
+    emailed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    email_error: Mapped[str | None] = mapped_column(String(500))
