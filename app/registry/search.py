@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 
 from app.models import IncomingDocument, OutgoingDocument
 from app.registry.text import fold
+from app.security.scope import current_user, own_work_condition
 
 COUNT_CAP = 1000
 
@@ -77,6 +78,9 @@ def search(session, model, agency_id: int, filters: Filters, before_id: int | No
     """The newest documents of one agency matching the filters, ``limit`` at a time."""
     date_column = model.arrival_date if model is IncomingDocument else model.issued_date
     conditions = [model.agency_id == agency_id]
+    own_work = own_work_condition(model, current_user())
+    if own_work is not None:
+        conditions.append(own_work)
     words = fold(filters.query)
     if words:
         conditions.append(_match(session, model, words))

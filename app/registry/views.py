@@ -45,7 +45,7 @@ from app.registry.forms import (
 from app.registry.numbering import display_number, format_number, peek_next_number
 from app.registry.registers import open_year, prepare_register
 from app.security.roles import INCOMING_ALL, OUTGOING_ALL
-from app.security.scope import AgencyScopeFilter, scoped, visible_agency_id
+from app.security.scope import AgencyScopeFilter, may_read_row, scoped, visible_agency_id
 from app.validation import DomainValidationError
 
 INCOMING_STATUS_LABELS = {
@@ -618,6 +618,8 @@ def readable_attachment(attachment_id: int) -> Attachment:
     resource = "OutgoingDocument" if isinstance(document, OutgoingDocument) else "IncomingDocument"
     allowed = visible_agency_id(resource, "read")
     if allowed is False or (allowed is not None and allowed != document.agency_id):
+        abort(404)
+    if not may_read_row(Attachment, attachment.id):
         abort(404)
     return attachment
 

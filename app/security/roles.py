@@ -40,7 +40,10 @@ SELF_SERVICE = {
 }
 
 # Permissions on the document registry (app.registry.views and .api).
-INCOMING_ALL = ("can_read", "can_write", "can_register")  # vào sổ, trả lại
+INCOMING_ALL = ("can_read", "can_write", "can_register")  # vào sổ, trả lại, trình
+INCOMING_DIRECT = ("can_read", "can_assign")  # phân công (ý kiến chỉ đạo)
+# Việc của tôi: read it, act on one's parts; leaders also follow their units (theo dõi).
+WORK_FOLLOW = ("can_read", "can_write", "can_follow")
 OUTGOING_ALL = ("can_read", "can_write", "can_approve", "can_issue")  # duyệt; phát hành, gửi
 
 # Menu entries: (resource, permission needed, category or None for the top bar, item).
@@ -57,6 +60,8 @@ MENUS: tuple[tuple[str, str, str | None, str], ...] = (
     ("Register", "can_read", "Directory", "Registers"),
     ("IncomingDocument", "can_read", None, "Search documents"),
     ("PublicHoliday", "can_read", "Directory", "Public holidays"),
+    ("Work", "can_read", None, "My work"),
+    ("Work", "can_follow", None, "Units' workload"),
 )
 
 
@@ -71,6 +76,9 @@ class RoleDefinition:
     province_wide: frozenset[str] = field(default_factory=frozenset)
     # Roles an agency admin may never hand out (QĐ 778 Đ8.2c, Đ19.1d).
     protected: bool = False
+    # Resources this role reads only where it has work (văn bản đến assigned to the
+    # person or their department); leaders and the văn thư read all of their agency's.
+    own_work_only: frozenset[str] = field(default_factory=frozenset)
 
 
 ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
@@ -103,8 +111,8 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         _l("Leader of the agency: directs, assigns and signs documents"),
         grants={
             "Agency": READ, "Department": READ, "User": READ, "Register": READ,
-            "IncomingDocument": READ, "Attachment": WRITE, "PublicHoliday": READ,
-            "OutgoingDocument": ("can_read", "can_write", "can_approve"),
+            "IncomingDocument": INCOMING_DIRECT, "Attachment": WRITE, "PublicHoliday": READ,
+            "OutgoingDocument": ("can_read", "can_write", "can_approve"), "Work": WORK_FOLLOW,
         },
     ),
     RoleDefinition(
@@ -114,7 +122,9 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         grants={
             "Agency": READ, "Department": READ, "User": READ,
             "IncomingDocument": READ, "OutgoingDocument": WRITE, "Attachment": WRITE, "PublicHoliday": READ,
+            "Work": WORK_FOLLOW,
         },
+        own_work_only=frozenset({"IncomingDocument"}),
     ),
     RoleDefinition(
         CLERK,
@@ -123,7 +133,7 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         grants={
             "Agency": READ, "Department": READ, "User": READ, "Register": WRITE,
             "IncomingDocument": INCOMING_ALL, "Attachment": WRITE, "PublicHoliday": READ,
-            "OutgoingDocument": ("can_read", "can_write", "can_issue"),
+            "OutgoingDocument": ("can_read", "can_write", "can_issue"), "Work": READ,
         },
     ),
     RoleDefinition(
@@ -133,7 +143,9 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         grants={
             "Agency": READ, "Department": READ, "User": READ,
             "IncomingDocument": READ, "OutgoingDocument": WRITE, "Attachment": WRITE, "PublicHoliday": READ,
+            "Work": WRITE,
         },
+        own_work_only=frozenset({"IncomingDocument"}),
     ),
     RoleDefinition(
         OPERATOR,

@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from flask import g, has_request_context, request
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import get_field_setup_query
-from sqlalchemy import false
+from sqlalchemy import false, or_, select
 
-from app.security.roles import PROTECTED_ROLES, ROLES_BY_NAME
+from app.security.roles import DEPARTMENT_HEAD, PROTECTED_ROLES, ROLES_BY_NAME
 
 # Resources whose rows every signed-in user may read, whatever their agency.
 SHARED_READ = frozenset({"Agency"})
@@ -98,14 +98,62 @@ def forbidden_roles(role_names_: Iterable[str], user=None) -> list[str]:
     return sorted(name for name in role_names_ if not can_grant_role(name, user))
 
 
+def may_read_row(model, row_id: int, user=None) -> bool:
+    """Whether ``user`` may read this row under the own-work rule (agency apart)."""
+    from app import db
+
+    condition = own_work_condition(model, user if user is not None else current_user())
+    if condition is None:
+        return True
+    return db.session.scalar(select(model.id).where(model.id == row_id, condition)) is not None
+
+
+def reads_own_work_only(user, resource: str = "IncomingDocument") -> bool:
+    """True when every role giving ``user`` the resource limits it to their own work."""
+    granting = [
+        definition for definition in (ROLES_BY_NAME.get(name) for name in role_names(user))
+        if definition and (resource in definition.grants
+                           or {"*", resource} & definition.province_wide)
+    ]
+    return bool(granting) and all(resource in d.own_work_only for d in granting)
+
+
+def own_work_condition(model, user):
+    """The SQL condition limiting ``model`` rows to the văn bản đến where ``user`` has
+    work: a part given to them, to their department if they head it, or to an officer
+    of that department, or a document presented to them. ``None``: no limit."""
+    from app.models import Assignment, Attachment, IncomingDocument, UserAccount
+
+    column = {IncomingDocument: IncomingDocument.id, Attachment: Attachment.incoming_id,
+              Assignment: Assignment.incoming_id}.get(model)
+    if column is None or user is None or not reads_own_work_only(user):
+        return None
+    mine = [Assignment.user_id == user.id]
+    if user.department_id and DEPARTMENT_HEAD in role_names(user):
+        mine += [Assignment.department_id == user.department_id,
+                 Assignment.user_id.in_(select(UserAccount.id).where(
+                     UserAccount.department_id == user.department_id))]
+    documents = select(Assignment.incoming_id).where(or_(*mine))
+    if model is IncomingDocument:
+        return or_(column.in_(documents), IncomingDocument.presented_to_id == user.id)
+    if model is Attachment:  # files of văn bản đi stay under the agency rule
+        return or_(column.is_(None), column.in_(documents))
+    return column.in_(documents)
+
+
 class AgencyScopeFilter(BaseFilter):
-    """``base_filters`` entry: ``["agency_id", AgencyScopeFilter, "<resource>"]``."""
+    """``base_filters`` entry: ``["agency_id", AgencyScopeFilter, "<resource>"]``.
+
+    Also holds officers and department heads to the văn bản đến they work on."""
 
     name = "Agency scope"
     arg_name = "agency_scope"
 
     def apply(self, query, resource: str):
         agency_id = visible_agency_id(resource, request_access())
+        condition = own_work_condition(self.model, current_user())
+        if condition is not None:
+            query = query.filter(condition)
         if agency_id is None:
             return query
         query, field = get_field_setup_query(query, self.model, self.column_name)
