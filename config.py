@@ -85,6 +85,22 @@ CLAMD_ADDRESS = env_str("CLAMD_ADDRESS", "/run/clamav/clamd.ctl")
 CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 30)
 REDIS_URL = env_str("REDIS_URL", "")
 
+# --- Reminders (đôn đốc, NĐ 30 Đ24) and e-mail (app/routing/reminders.py, app/scheduler.py)
+# Public address of the eOffice, for the links in e-mails.
+EOFFICE_BASE_URL = env_str("EOFFICE_BASE_URL", "http://127.0.0.1:5000")
+# A part is "due soon" this many working days before its deadline.
+EOFFICE_REMIND_DAYS_BEFORE = env_int("EOFFICE_REMIND_DAYS_BEFORE", 2)
+# Local times (Asia/Ho_Chi_Minh) of the daily runs of `flask eoffice scheduler`.
+EOFFICE_REMIND_AT = env_str("EOFFICE_REMIND_AT", "07:30,13:30")
+# Mail server; an empty host turns e-mail off (notifications stay in the app).
+EOFFICE_SMTP_HOST = env_str("EOFFICE_SMTP_HOST", "")
+EOFFICE_SMTP_PORT = env_int("EOFFICE_SMTP_PORT", 587)
+EOFFICE_SMTP_USER = env_str("EOFFICE_SMTP_USER", "")
+EOFFICE_SMTP_PASSWORD = env_str("EOFFICE_SMTP_PASSWORD", "")
+EOFFICE_SMTP_STARTTLS = env_bool("EOFFICE_SMTP_STARTTLS", True)
+EOFFICE_SMTP_SENDER = env_str("EOFFICE_SMTP_SENDER", "eOffice <noreply@localhost>")
+EOFFICE_SMTP_TIMEOUT = env_int("EOFFICE_SMTP_TIMEOUT", 30)
+
 # --- Time and language ---------------------------------------------------------------
 # Stored in UTC, shown in Vietnam time as dd/mm/yyyy.
 EOFFICE_TIMEZONE = env_str("EOFFICE_TIMEZONE", "Asia/Ho_Chi_Minh")

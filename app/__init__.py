@@ -93,7 +93,10 @@ def _register(appbuilder: AppBuilder) -> None:
     from app.menu import N_, move_menu_item
     from app.registry.api import register_apis as register_registry_apis
     from app.registry.views import register_views as register_registry_views
+    from app.reports.views import register_views as register_report_views
+    from app.routing.notification_views import register_views as register_notification_views
     from app.routing.views import register_views as register_routing_views
+    from app.routing.work_views import register_views as register_work_views
     from app.views import AgencyView, DepartmentView
 
     appbuilder.add_view(
@@ -107,6 +110,9 @@ def _register(appbuilder: AppBuilder) -> None:
     move_menu_item(appbuilder.menu, "List Users", "Directory")
     register_registry_views(appbuilder)
     register_routing_views(appbuilder)
+    register_work_views(appbuilder)
+    register_notification_views(appbuilder)
+    register_report_views(appbuilder)
     appbuilder.add_api(AgencyApi)
     appbuilder.add_api(DepartmentApi)
     appbuilder.add_api(UserApi)

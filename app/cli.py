@@ -50,3 +50,45 @@ def demo_command() -> None:
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for user in users:
         click.echo(f"  {user.username:<22} {role_label(user.role):<24} {user.agency_code}")
+
+
+@eoffice_cli.command("remind")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Local day to remind for (default: today in Vietnam).")
+@with_appcontext
+def remind_command(today) -> None:
+    """Run the reminder job (đôn đốc, NĐ 30 Đ24) once now: notifications and e-mails."""
+    from flask import current_app
+
+    from app.scheduler import run_once
+
+    result = run_once(current_app._get_current_object(), today=today.date() if today else None)
+    if result is None:
+        click.echo("Another host is running the reminders right now; nothing done.")
+        return
+    reminders, emails = result.reminders, result.emails
+    if not reminders.working_day:
+        click.echo(f"{reminders.day:%d/%m/%Y} is not a working day: no reminders.")
+    click.echo(f"Parts due soon: {reminders.due_soon}, overdue: {reminders.overdue}")
+    click.echo(f"Notifications created: {reminders.created}")
+    if emails.enabled:
+        click.echo(f"E-mails sent: {emails.sent}, failures: {emails.failures}")
+    else:
+        click.echo("E-mails sent: 0 (EOFFICE_SMTP_HOST is not set)")
+
+
+@eoffice_cli.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the reminder scheduler in the foreground (one process, e.g. under systemd)."""
+    from flask import current_app
+
+    from app.scheduler import build_scheduler
+
+    scheduler = build_scheduler(current_app._get_current_object(), blocking=True)
+    click.echo(f"Reminders at {current_app.config['EOFFICE_REMIND_AT']} "
+               f"({current_app.config['EOFFICE_TIMEZONE']}); Ctrl+C to stop.")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)

@@ -457,6 +457,12 @@ class IncomingDocument(DocumentFieldsMixin, Model):
         order_by="OutgoingDocument.id", viewonly=True,
     )
 
+    def time_limit(self):
+        """The next time limit of NĐ 30 and whether it is missed (shown in the lists)."""
+        from app.routing.time_limits import incoming_time_limit
+
+        return incoming_time_limit(self)
+
     def __repr__(self) -> str:
         return self.subject
 
@@ -488,6 +494,7 @@ class Attachment(Model):
     assignment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assignment.id", use_alter=True, name="fk_attachment_assignment"),
         index=True)
+    assignment: Mapped[Assignment | None] = relationship("Assignment")
     outgoing: Mapped[OutgoingDocument | None] = relationship(
         OutgoingDocument, foreign_keys=[outgoing_id])
     incoming: Mapped[IncomingDocument | None] = relationship(
@@ -584,6 +591,8 @@ class Assignment(Model):
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     assigned_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The local (Vietnam) day it was completed, compared with the deadline.
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
 
     @property
     def assignee_name(self) -> str:

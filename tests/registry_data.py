@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from app import db
 from app.models import DocumentType, IncomingDocument, OutgoingDocument, Urgency
 from app.registry import outgoing
@@ -38,3 +40,11 @@ def paper_incoming(agency_code: str, subject: str, **fields) -> IncomingDocument
         **fields,
     }
     return IncomingDocument(**values)
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def upload(name: str, content: bytes = PDF):
+    """A file as a test client posts it in a form."""
+    return (io.BytesIO(content), name)

@@ -4,7 +4,6 @@ the other agency; attachments only for those who may see the document."""
 
 from __future__ import annotations
 
-import io
 import re
 
 from app import db
@@ -12,13 +11,7 @@ from app.models import IncomingDocument, IncomingStatus, OutgoingDocument, Outgo
 from app.registry.numbering import display_number
 from app.registry.text import fold
 from tests.directory_data import BINH_SON, agency, count, department
-from tests.registry_data import doc_type
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def upload(name: str, content: bytes = PDF):
-    return (io.BytesIO(content), name)
+from tests.registry_data import PDF, doc_type, upload
 
 
 def paper_form(**overrides) -> dict:

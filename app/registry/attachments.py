@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.files.pipeline import AcceptedFile, UploadRefused, accept_upload
 from app.models import (
+    Assignment,
+    AssignmentStatus,
     Attachment,
     IncomingDocument,
     IncomingStatus,
@@ -52,13 +54,30 @@ def attach(session, document, files: Iterable[AcceptedFile]) -> list[Attachment]
     if document.id is None:
         session.add(document)
         session.flush()
+    return _add_rows(session, document, files, "attached")
+
+
+def attach_working_files(session, part: Assignment, files: Iterable[AcceptedFile]) -> list[Attachment]:
+    """Tệp xử lý: a handler's working files on their part of a văn bản đến; the
+    document's own files never change after registration."""
+    if part.status == AssignmentStatus.completed:
+        raise DomainValidationError({"files": [str(_l("This part of the work is already complete."))]})
+    from app.routing.assignments import start
+
+    rows = _add_rows(session, part.incoming, files, "working_files", assignment=part)
+    if rows:
+        start(session, part)
+    return rows
+
+
+def _add_rows(session, document, files, action: str, assignment=None) -> list[Attachment]:
     actor = current_user()
     rows = []
     for accepted in files:
         row = Attachment(
             agency_id=document.agency_id, sha256=accepted.sha256, size=accepted.size,
             filename=accepted.filename, mime_type=accepted.mime_type,
-            uploaded_by_id=getattr(actor, "id", None),
+            uploaded_by_id=getattr(actor, "id", None), assignment=assignment,
         )
         if isinstance(document, OutgoingDocument):
             row.outgoing = document
@@ -67,8 +86,7 @@ def attach(session, document, files: Iterable[AcceptedFile]) -> list[Attachment]
         session.add(row)
         rows.append(row)
     if rows:
-        history.record(session, document, "attached",
-                       comment=", ".join(row.filename for row in rows))
+        history.record(session, document, action, comment=", ".join(row.filename for row in rows))
     return rows
 
 

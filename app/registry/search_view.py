@@ -16,6 +16,7 @@ from app.registry.catalogues import URGENCY_LABELS
 from app.registry.forms import VietnameseDateField, type_choices_with_blank, urgency_choices
 from app.registry.search import Filters, search
 from app.registry.views import INCOMING_STATUS_LABELS, OUTGOING_STATUS_LABELS, page_of
+from app.security.roles import INCOMING_ALL
 from app.security.scope import visible_agency_id
 
 DIRECTIONS = {"incoming": (IncomingDocument, "IncomingDocument"),
@@ -44,7 +45,7 @@ class SearchView(BaseView):
     route_base = "/search"
     class_permission_name = "IncomingDocument"
     method_permission_name = {"index": "read"}
-    base_permissions = ["can_read", "can_write", "can_register"]
+    base_permissions = list(INCOMING_ALL)
     default_view = "index"
 
     @expose("/")

@@ -13,6 +13,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from app import db
 from app.crud import READ_WRITE_METHODS, ScopedModelView, enum_select_field, label_formatter
@@ -44,6 +45,7 @@ from app.registry.forms import (
 )
 from app.registry.numbering import display_number, format_number, peek_next_number
 from app.registry.registers import open_year, prepare_register
+from app.routing.assignments import ROUTABLE
 from app.security.roles import INCOMING_ALL, OUTGOING_ALL
 from app.security.scope import AgencyScopeFilter, may_read_row, scoped, visible_agency_id
 from app.validation import DomainValidationError
@@ -106,8 +108,18 @@ DOCUMENT_LABELS = {
     "cancel_reason": _l("Reason for cancelling"),
     "description": _l("Note"),
     "replaces": _l("Replaces or amends"),
+    "time_limit": _l("Time limit"),
 }
+def time_limit_badge(limit) -> Markup:
+    """A time limit of NĐ 30 as a badge: red when missed, amber when it is today."""
+    if not limit:
+        return Markup("")
+    style = "label-danger" if limit.late else ("label-warning" if limit.today else "label-default")
+    return Markup('<span class="label {} time-limit">{}</span>').format(style, str(limit))
+
+
 INCOMING_FORMATTERS = {
+    "time_limit": time_limit_badge,
     "urgency": label_formatter(URGENCY_LABELS),
     "secrecy": label_formatter(SECRECY_LABELS),
     "status": label_formatter(INCOMING_STATUS_LABELS),
@@ -227,7 +239,16 @@ class DocumentViewMixin:
             appbuilder=self.appbuilder, related_views=self._related_views, document=item,
             events=history.history_of(db.session, item), steps=self.allowed_steps(item),
             number=self.number_of(item), tree=self.tree_of(item),
+            part_files=self.part_files_of(item),
         )
+
+    @staticmethod
+    def part_files_of(item) -> dict:
+        """Working files (tệp xử lý) by the part of the work they belong to."""
+        files: dict = {}
+        for attachment in getattr(item, "working_files", []):
+            files.setdefault(attachment.assignment_id, []).append(attachment)
+        return files
 
     def tree_of(self, item) -> list:
         """The routing tree of a văn bản đến (phân công and sub-assignments)."""
@@ -298,7 +319,14 @@ class IncomingBaseView(DocumentViewMixin, ScopedModelView):
                 (url_for("IncomingPendingView.return_form", pk=item.id), _l("Return to sender"),
                  DANGER, "can_register"),
             ]
-        return []
+        steps = []
+        if item.status in ROUTABLE:
+            steps.append((url_for("RoutingView.assign_form", pk=item.id), _l("Assign"), PRIMARY,
+                          "can_assign"))
+        if item.status == IncomingStatus.registered:
+            steps.append((url_for("RoutingView.present", pk=item.id),
+                          _l("Present to the leader"), DEFAULT, "can_register"))
+        return steps
 
 
 class IncomingPendingView(IncomingBaseView):
@@ -308,7 +336,8 @@ class IncomingPendingView(IncomingBaseView):
     list_title = _l("Waiting for registration")
     show_title = _l("Incoming document")
     base_filters = scoped("IncomingDocument") + [["status", FilterEqual, IncomingStatus.arrived]]
-    list_columns = ["urgency", "arrived_at", "author", "code_notation", "subject", "due_date"]
+    list_columns = ["urgency", "arrived_at", "author", "code_notation", "subject", "due_date",
+                    "time_limit"]
 
     def fill_form(self, form, item, agency_id: int):
         form.document_type.choices = type_choices()
@@ -398,7 +427,7 @@ class IncomingRegisteredView(IncomingBaseView):
         ["status", FilterInFunction, not_in(IncomingStatus.arrived, IncomingStatus.returned)],
     ]
     list_columns = ["arrival_number", "arrival_date", "author", "code_notation", "subject",
-                    "urgency", "due_date", "status"]
+                    "urgency", "status", "time_limit"]
 
 
 # --- Văn bản đi ----------------------------------------------------------------------------
@@ -657,6 +686,9 @@ EVENT_LABELS = {
     "progress": _l("Progress"),
     "completed_part": _l("Part completed"),
     "status": _l("Status changed"),
+    "presented": _l("Presented to the leader"),
+    "working_files": _l("Working files attached"),
+    "reply_proposed": _l("Reply proposed"),
 }
 
 
@@ -679,17 +711,13 @@ def register_views(appbuilder) -> None:
     from flask import current_app
 
     from app.menu import N_
-    from app.models import AssignmentRole, AssignmentStatus
+    from app.routing.labels import ASSIGNMENT_STATUS_LABELS, ROLE_LABELS
 
-    role_labels = {AssignmentRole.lead: _l("Lead"), AssignmentRole.cooperate: _l("Co-operates"),
-                   AssignmentRole.inform: _l("For information")}
-    status_labels = {AssignmentStatus.assigned: _l("Assigned"),
-                     AssignmentStatus.processing: _l("Being processed"),
-                     AssignmentStatus.completed: _l("Completed")}
     current_app.jinja_env.globals.update(
-        event_label=event_label, recipient_status=recipient_status,
-        role_label=label_formatter(role_labels),
-        assignment_status_label=label_formatter(status_labels),
+        event_label=event_label, recipient_status=recipient_status, page_of=page_of,
+        time_limit_badge=time_limit_badge, urgency_label=label_formatter(URGENCY_LABELS),
+        role_label=label_formatter(ROLE_LABELS),
+        assignment_status_label=label_formatter(ASSIGNMENT_STATUS_LABELS),
     )
 
     appbuilder.add_view(IncomingPendingView, "Waiting for registration",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from app.i18n import utcnow
+from app.i18n import local_today, utcnow
 from app.models import (
     Assignment,
     AssignmentRole,
@@ -26,8 +26,10 @@ from app.models import (
     UserAccount,
 )
 from app.registry import history
+from app.routing.labels import ROLE_LABELS
 from app.routing.time_limits import check_sub_deadline
-from app.security.scope import current_user
+from app.security.roles import DEPARTMENT_HEAD
+from app.security.scope import current_user, role_names
 from app.validation import raise_if_errors, refusal
 
 ROUTABLE = (IncomingStatus.registered, IncomingStatus.assigned, IncomingStatus.processing)
@@ -77,9 +79,37 @@ def assign(session, document: IncomingDocument, instruction: str | None,
             if message:
                 errors.setdefault("deadline", []).append(str(message))
     raise_if_errors(errors)
+    if document.presented_at is None:  # the leader took it up without being presented it
+        document.presented_to_id, document.presented_at = _actor_id(), utcnow()
     created = [_create(session, document, None, instruction, t) for t in targets]
     _set_document_status(session, document, IncomingStatus.assigned, instruction)
     return created
+
+
+def present(session, document: IncomingDocument, leader: UserAccount,
+            note: str | None = None) -> IncomingDocument:
+    """Trình: the văn thư hands a registered document to the leader who directs it
+    (NĐ 30 Đ23.1: the same day, at the latest the next working day)."""
+    if document.status != IncomingStatus.registered:
+        raise refusal("status", _l("Only a registered document not yet assigned can be presented."))
+    if leader.agency_id != document.agency_id or not leader.active:
+        raise refusal("leader", _l("Choose a leader of your agency."))
+    document.presented_to_id = leader.id
+    document.presented_at = utcnow()
+    history.record(session, document, "presented",
+                   comment=" — ".join(p for p in (leader.get_full_name(), (note or "").strip()) if p))
+    return document
+
+
+def holds(user, part: Assignment) -> bool:
+    """Whether ``user`` answers for this part: it was given to them, or to the
+    department they head."""
+    if user is None:
+        return False
+    if part.user_id is not None:
+        return part.user_id == user.id
+    return (part.department_id == user.department_id
+            and DEPARTMENT_HEAD in role_names(user))
 
 
 def sub_assign(session, parent: Assignment, officer: UserAccount, deadline: dt.date | None,
@@ -105,9 +135,16 @@ def record_progress(session, assignment: Assignment, note: str) -> Assignment:
         raise refusal("note", _l("Describe the progress."))
     if assignment.status == AssignmentStatus.completed:
         raise refusal("status", _l("This part of the work is already complete."))
-    assignment.status = AssignmentStatus.processing
-    _mark_up_the_tree(assignment, AssignmentStatus.processing)
     history.record(session, assignment.incoming, "progress", comment=f"{assignment.assignee_name}: {note.strip()}")
+    return start(session, assignment)
+
+
+def start(session, assignment: Assignment) -> Assignment:
+    """Work has begun on a part (progress, a working file, a proposed reply): it and
+    the parts above it, and the document, are 05 Đang xử lý."""
+    if assignment.status == AssignmentStatus.assigned:
+        assignment.status = AssignmentStatus.processing
+    _mark_up_the_tree(assignment, AssignmentStatus.processing)
     _set_document_status(session, assignment.incoming, IncomingStatus.processing)
     return assignment
 
@@ -118,6 +155,7 @@ def complete(session, assignment: Assignment, note: str | None = None) -> Assign
         raise refusal("status", _l("This part of the work is already complete."))
     assignment.status = AssignmentStatus.completed
     assignment.completed_at = utcnow()
+    assignment.completed_on = local_today()
     history.record(session, assignment.incoming, "completed_part",
                    comment=f"{assignment.assignee_name}: {(note or '').strip()}".rstrip(": "))
     root = assignment
@@ -144,7 +182,7 @@ def _create(session, document, parent, instruction, target: Target) -> Assignmen
     )
     session.add(assignment)
     history.record(session, document, "assigned",
-                   comment=f"{assignment.assignee_name} ({target.role.value})")
+                   comment=f"{assignment.assignee_name} ({ROLE_LABELS[target.role]})")
     return assignment
 
 

@@ -7,11 +7,13 @@ deadlines for units and people (Đ24) are checked against the one above them."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from app.i18n import format_date, local_today, to_local
 from app.models import Urgency
-from app.routing.calendar import WorkingCalendar
+from app.routing.calendar import WorkingCalendar, load_calendar
 
 URGENT = frozenset({Urgency.urgent, Urgency.very_urgent, Urgency.flash})
 
@@ -39,3 +41,75 @@ def check_sub_deadline(parent: dt.date | None, child: dt.date | None) -> str | N
         return None
     return _l("The deadline cannot be later than %(parent)s, the deadline received.",
               parent=parent.strftime("%d/%m/%Y"))
+
+
+# --- Where a văn bản đến stands against its time limits, for the lists -----------------------
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """What the lists show beside a document: the next limit and whether it is missed."""
+
+    label: str
+    late: bool
+    today: bool = False  # the limit is today
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def request_calendar() -> WorkingCalendar:
+    """The working-day calendar, loaded once per request."""
+    from flask import g, has_request_context
+
+    from app import db
+
+    if not has_request_context():
+        return load_calendar(db.session)
+    if "working_calendar" not in g:
+        g.working_calendar = load_calendar(db.session)
+    return g.working_calendar
+
+
+def _step_limit(calendar, started_at: dt.datetime, done_at: dt.datetime | None, urgency,
+                today: dt.date, messages) -> TimeLimit:
+    """``messages``: (pending, late, done), each a function of the day shown."""
+    pending, late, done = messages
+    due = same_day_rule_deadline(calendar, to_local(started_at).date(), urgency)
+    if done_at is not None:
+        finished = to_local(done_at).date()
+        return TimeLimit(str(done(format_date(finished))), finished > due)
+    if today > due:
+        return TimeLimit(str(late(format_date(due))), True)
+    return TimeLimit(str(pending(format_date(due))), False, today == due)
+
+
+REGISTRATION = (lambda day: _l("Register by %(day)s", day=day),
+                lambda day: _l("Registration late since %(day)s", day=day),
+                lambda day: _l("Registered %(day)s", day=day))
+PRESENTATION = (lambda day: _l("Present by %(day)s", day=day),
+                lambda day: _l("Presentation late since %(day)s", day=day),
+                lambda day: _l("Presented %(day)s", day=day))
+
+
+def incoming_time_limit(document, calendar: WorkingCalendar | None = None,
+                        today: dt.date | None = None) -> TimeLimit | None:
+    """NĐ 30 Đ22–24: vào sổ and trình the same day (urgent) or the next working day;
+    then the deadline for handling it."""
+    from app.models import IncomingStatus
+
+    calendar = calendar or request_calendar()
+    today = today or local_today()
+    if document.status == IncomingStatus.arrived:
+        return _step_limit(calendar, document.arrived_at, None, document.urgency, today,
+                           REGISTRATION)
+    if document.status == IncomingStatus.registered and document.registered_at:
+        return _step_limit(calendar, document.registered_at, document.presented_at,
+                           document.urgency, today, PRESENTATION)
+    if document.status in (IncomingStatus.assigned, IncomingStatus.processing) and document.due_date:
+        if is_late(None, document.due_date, today):
+            days = calendar.working_days_between(document.due_date, today)
+            return TimeLimit(str(_l("Overdue by %(n)s working days", n=days)), True)
+        return TimeLimit(str(_l("Due %(day)s", day=format_date(document.due_date))), False,
+                         today == document.due_date)
+    return None

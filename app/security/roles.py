@@ -40,7 +40,10 @@ SELF_SERVICE = {
 }
 
 # Permissions on the document registry (app.registry.views and .api).
-INCOMING_ALL = ("can_read", "can_write", "can_register")  # vào sổ, trả lại, trình
+INCOMING_CLERK = ("can_read", "can_write", "can_register")  # vào sổ, trả lại, trình
+# Every permission of the resource: each view and API sharing it declares all of them,
+# or Flask-AppBuilder's permission update would remove the others' verbs.
+INCOMING_ALL = INCOMING_CLERK + ("can_assign",)
 INCOMING_DIRECT = ("can_read", "can_assign")  # phân công (ý kiến chỉ đạo)
 # Việc của tôi: read it, act on one's parts; leaders also follow their units (theo dõi).
 WORK_FOLLOW = ("can_read", "can_write", "can_follow")
@@ -62,6 +65,8 @@ MENUS: tuple[tuple[str, str, str | None, str], ...] = (
     ("PublicHoliday", "can_read", "Directory", "Public holidays"),
     ("Work", "can_read", None, "My work"),
     ("Work", "can_follow", None, "Units' workload"),
+    ("Notification", "can_read", None, "My notifications"),
+    ("Report", "can_read", "Reports", "Reports and registers"),
 )
 
 
@@ -113,6 +118,7 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
             "Agency": READ, "Department": READ, "User": READ, "Register": READ,
             "IncomingDocument": INCOMING_DIRECT, "Attachment": WRITE, "PublicHoliday": READ,
             "OutgoingDocument": ("can_read", "can_write", "can_approve"), "Work": WORK_FOLLOW,
+            "Notification": READ, "Report": READ,
         },
     ),
     RoleDefinition(
@@ -122,7 +128,8 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         grants={
             "Agency": READ, "Department": READ, "User": READ,
             "IncomingDocument": READ, "OutgoingDocument": WRITE, "Attachment": WRITE, "PublicHoliday": READ,
-            "Work": WORK_FOLLOW,
+            "Work": WORK_FOLLOW, "Notification": READ,
+            "Report": READ,  # their department's part only (app.reports.views)
         },
         own_work_only=frozenset({"IncomingDocument"}),
     ),
@@ -132,8 +139,9 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         _l("Registers incoming documents and issues outgoing ones"),
         grants={
             "Agency": READ, "Department": READ, "User": READ, "Register": WRITE,
-            "IncomingDocument": INCOMING_ALL, "Attachment": WRITE, "PublicHoliday": READ,
+            "IncomingDocument": INCOMING_CLERK, "Attachment": WRITE, "PublicHoliday": READ,
             "OutgoingDocument": ("can_read", "can_write", "can_issue"), "Work": READ,
+            "Notification": READ, "Report": READ,
         },
     ),
     RoleDefinition(
@@ -143,7 +151,7 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         grants={
             "Agency": READ, "Department": READ, "User": READ,
             "IncomingDocument": READ, "OutgoingDocument": WRITE, "Attachment": WRITE, "PublicHoliday": READ,
-            "Work": WRITE,
+            "Work": WRITE, "Notification": READ,
         },
         own_work_only=frozenset({"IncomingDocument"}),
     ),

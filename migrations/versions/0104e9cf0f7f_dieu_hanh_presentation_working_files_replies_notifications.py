@@ -44,6 +44,9 @@ def upgrade():
         batch_op.create_index('ix_notification_unsent', ['emailed_at', 'id'], unique=False)
         batch_op.create_index('ix_notification_user_unread', ['user_id', 'read_at', 'id'], unique=False)
 
+    with op.batch_alter_table('assignment', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('completed_on', sa.Date(), nullable=True))
+
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('assignment_id', sa.Integer(), nullable=True))
         batch_op.create_index('ix_attachment_assignment_id', ['assignment_id'], unique=False)
@@ -84,6 +87,9 @@ def downgrade():
         batch_op.drop_constraint('fk_attachment_assignment', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_attachment_assignment_id'))
         batch_op.drop_column('assignment_id')
+
+    with op.batch_alter_table('assignment', schema=None) as batch_op:
+        batch_op.drop_column('completed_on')
 
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_user_unread')
