@@ -94,6 +94,7 @@ def _register(appbuilder: AppBuilder) -> None:
     from app.registry.api import register_apis as register_registry_apis
     from app.registry.views import register_views as register_registry_views
     from app.reports.views import register_views as register_report_views
+    from app.routing.api import register_apis as register_routing_apis
     from app.routing.notification_views import register_views as register_notification_views
     from app.routing.views import register_views as register_routing_views
     from app.routing.work_views import register_views as register_work_views
@@ -117,6 +118,7 @@ def _register(appbuilder: AppBuilder) -> None:
     appbuilder.add_api(DepartmentApi)
     appbuilder.add_api(UserApi)
     register_registry_apis(appbuilder)
+    register_routing_apis(appbuilder)
 
 
 def _sync_reference_data_if_migrated() -> None:

@@ -122,17 +122,20 @@ def person_part(subject: str, deadline: dt.date, username: str):
 
 
 def reminders_of(*parts) -> set[tuple[str, int, str, str]]:
-    """(who, part, kind, day) of every notification about these parts."""
+    """(who, part, kind, day) of every reminder about these parts (the notices of
+    new work, written when the parts were given, are not reminders)."""
     db.session.expire_all()
     rows = db.session.query(Notification).filter(
-        Notification.assignment_id.in_([p.id for p in parts]))
+        Notification.assignment_id.in_([p.id for p in parts]),
+        Notification.kind != NotificationKind.assigned)
     return {(r.user.username, r.assignment_id, r.kind.value, r.period) for r in rows}
 
 
 def rows_of(*parts) -> list[Notification]:
     db.session.expire_all()
     return (db.session.query(Notification)
-            .filter(Notification.assignment_id.in_([p.id for p in parts]))
+            .filter(Notification.assignment_id.in_([p.id for p in parts]),
+                    Notification.kind != NotificationKind.assigned)
             .order_by(Notification.id).all())
 
 
@@ -338,15 +341,15 @@ def test_a_second_runner_skips_the_rows_the_first_one_is_mailing(smtp, db_engine
 def test_notify_is_idempotent_even_against_a_concurrent_insert(app):
     part = person_part("Về việc phân công trực cơ quan", dt.date(2027, 5, 20), OFFICER_NAME)
     officer = account(OFFICER_NAME)
-    assert notify(db.session, officer, NotificationKind.assigned, "2027-05-12",
-                  "Việc mới: trực cơ quan", assignment=part) is True
-    assert notify(db.session, officer, NotificationKind.assigned, "2027-05-12",
-                  "Việc mới: trực cơ quan", assignment=part) is False
+    assert notify(db.session, officer, NotificationKind.due_soon, "2027-05-12",
+                  "Sắp đến hạn: trực cơ quan", assignment=part) is True
+    assert notify(db.session, officer, NotificationKind.due_soon, "2027-05-12",
+                  "Sắp đến hạn: trực cơ quan", assignment=part) is False
     # A runner that passed the existence check at the same moment: the database says no.
     assert insert_once(db.session, {
-        "user_id": officer.id, "assignment_id": part.id, "kind": NotificationKind.assigned,
+        "user_id": officer.id, "assignment_id": part.id, "kind": NotificationKind.due_soon,
         "period": "2027-05-12", "agency_id": part.agency_id, "incoming_id": part.incoming_id,
-        "message": "Việc mới: trực cơ quan"}) is False
+        "message": "Sắp đến hạn: trực cơ quan"}) is False
     db.session.commit()
     assert len(rows_of(part)) == 1
     assert rows_of(part)[0].incoming_id == part.incoming_id

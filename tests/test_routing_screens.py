@@ -77,7 +77,10 @@ def test_present_assign_pass_on_progress_reply_complete(people):
     lead_part = db.session.query(Assignment).filter_by(
         incoming_id=document.id, department_id=noi_vu.id).one()
 
-    # Department head of Phòng Nội vụ: the part is in "to process"; pass it on.
+    # Department head of Phòng Nội vụ: told at once, the part is in "to process".
+    told = head.get("/notifications/").text
+    assert "Việc mới: “Về việc kiểm tra công tác cải cách hành chính”" in told
+    assert "hạn xử lý 10/12/2026" in told
     mine = head.get("/work/").text
     assert "kiểm tra công tác cải cách hành chính" in mine and "10/12/2026" in mine
     too_late = head.submit(f"/work/part/{lead_part.id}/sub-assign", {
@@ -212,3 +215,15 @@ def test_the_slip_refuses_units_of_other_agencies_and_unknown_ones(people):
     assert response.status_code == 200 and "Chọn đơn vị, cá nhân trong danh sách" in response.text
     assert refreshed(document).status == IncomingStatus.registered
     assert db.session.query(Assignment).filter_by(incoming_id=document.id).count() == 0
+
+
+def test_an_overlong_progress_note_is_refused_and_nothing_is_written(people):
+    _, document = received_in_binh_son("Về việc rà soát thủ tục hành chính cấp huyện", due=None)
+    (part,) = assignments.assign(db.session, document, None, [
+        Target(AssignmentRole.lead, user=account("chuyenvien.binhson"))])
+    db.session.commit()
+    events = len(history.history_of(db.session, document))
+    response = people["chuyenvien"].submit(f"/work/part/{part.id}/progress", {"note": "x" * 800})
+    assert response.status_code == 200 and "700" in response.text
+    assert len(history.history_of(db.session, refreshed(document))) == events
+    assert refreshed(part).status.value == "04"

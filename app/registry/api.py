@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from app import db
 from app.crud import READ_WRITE_METHODS, ScopedModelApi
+from app.files.pipeline import AcceptedFile
 from app.models import Agency, Attachment, IncomingDocument, OutgoingDocument, Register
 from app.registry import incoming, outgoing
 from app.registry.attachments import accept_all, attach
@@ -25,7 +26,7 @@ from app.registry.registers import prepare_register
 from app.registry.views import readable_attachment, send_attachment
 from app.security.roles import INCOMING_ALL, OUTGOING_ALL
 from app.security.scope import current_user, scoped
-from app.validation import DomainValidationError
+from app.validation import DomainValidationError, refusal
 
 DOCUMENT_FIELDS = ["subject", "urgency", "secrecy", "page_count", "description"]
 INCOMING_FIELDS = DOCUMENT_FIELDS + [
@@ -37,6 +38,7 @@ INCOMING_SHOW = [
     "author", "code_number", "code_notation", "document_date", "document_type.id",
     "document_type.name", "subject", "signer_name", "urgency", "page_count", "due_date",
     "to_places", "return_reason", "arrived_at", "source_outgoing.id",
+    "presented_at", "presented_to.id",
 ]
 OUTGOING_FIELDS = DOCUMENT_FIELDS + [
     "document_type", "drafting_department", "signing_authority", "signer_name",
@@ -55,20 +57,37 @@ def json_body() -> dict:
     return body if isinstance(body, dict) else {}
 
 
+def uploaded_files() -> list[AcceptedFile]:
+    """The multipart ``files`` of the request through the upload pipeline; none is a
+    refusal on ``files``."""
+    accepted = accept_all(request.files.getlist("files"))
+    if not accepted:
+        raise refusal("files", _l("This field is required."))
+    return accepted
+
+
+def file_summaries(rows: list[Attachment]) -> list[dict]:
+    return [{"id": r.id, "filename": r.filename, "size": r.size, "sha256": r.sha256}
+            for r in rows]
+
+
 class DocumentApiMixin:
     """Steps on one document: ``run_step(pk, action)`` loads it within scope, runs the
     service, commits and answers the document; a refusal answers 400."""
 
-    def run_step(self, pk: int, action: Callable[[Any, dict], Any]):
+    def run_step(self, pk: int, action: Callable[[Any, dict], Any], created: str | None = None):
+        """``created``: the key under which the ids of the rows ``action`` returns are
+        answered too (``{"result": document, "assignments": [ids]}``)."""
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             return self.response_404()
         try:
-            action(item, json_body())
+            outcome = action(item, json_body())
         except DomainValidationError as error:
             return self._invalid(error.errors)
         db.session.commit()
-        return self.response(200, result=self.show_model_schema.dump(item))
+        extra = {created: [row.id for row in outcome]} if created else {}
+        return self.response(200, result=self.show_model_schema.dump(item), **extra)
 
     @expose("/<int:pk>/attachments", methods=["POST"])
     @protect()
@@ -79,16 +98,11 @@ class DocumentApiMixin:
         if item is None:
             return self.response_404()
         try:
-            rows = attach(db.session, item, accept_all(request.files.getlist("files")))
+            rows = attach(db.session, item, uploaded_files())
         except DomainValidationError as error:
             return self._invalid(error.errors)
-        if not rows:
-            return self._invalid({"files": [str(_l("This field is required."))]})
         db.session.commit()
-        return self.response(201, result=[
-            {"id": r.id, "filename": r.filename, "size": r.size, "sha256": r.sha256}
-            for r in rows
-        ])
+        return self.response(201, result=file_summaries(rows))
 
 
 class IncomingDocumentApi(DocumentApiMixin, ScopedModelApi):
@@ -97,9 +111,9 @@ class IncomingDocumentApi(DocumentApiMixin, ScopedModelApi):
     class_permission_name = "IncomingDocument"
     method_permission_name = {
         **READ_WRITE_METHODS, "register_step": "register", "return_step": "register",
-        "upload_files": "write",
+        "upload_files": "write", "present_step": "register", "assign_step": "assign",
     }
-    base_permissions = list(INCOMING_ALL)
+    base_permissions = list(INCOMING_ALL) + ["can_assign"]
     exclude_route_methods = {"delete"}
     base_filters = scoped("IncomingDocument")
     base_order = ("id", "desc")
@@ -126,7 +140,7 @@ class IncomingDocumentApi(DocumentApiMixin, ScopedModelApi):
         """Vào sổ: ``{"register_id": optional, "arrival_date": optional YYYY-MM-DD}``."""
         def run(item, body):
             incoming.register(db.session, item, body.get("register_id"),
-                              _date(body.get("arrival_date"), "arrival_date"))
+                              json_date(body.get("arrival_date"), "arrival_date"))
         return self.run_step(pk, run)
 
     @expose("/<int:pk>/return", methods=["POST"])
@@ -136,6 +150,26 @@ class IncomingDocumentApi(DocumentApiMixin, ScopedModelApi):
         """Trả lại nơi gửi: ``{"reason": "..."}`` (mandatory)."""
         return self.run_step(pk, lambda item, body: incoming.return_to_sender(
             db.session, item, str(body.get("reason") or "")))
+
+    @expose("/<int:pk>/present", methods=["POST"])
+    @protect()
+    @safe
+    def present_step(self, pk: int):
+        """Trình lãnh đạo: ``{"leader_id": int, "note": optional}``."""
+        from app.routing.api import present_from_json
+
+        return self.run_step(pk, present_from_json)
+
+    @expose("/<int:pk>/assign", methods=["POST"])
+    @protect()
+    @safe
+    def assign_step(self, pk: int):
+        """Phân công: ``{"instruction": optional, "targets": [{"department_id" or
+        "user_id": int, "role": "lead" | "cooperate" | "inform", "deadline": optional
+        YYYY-MM-DD}]}``; answers the document and the ids of the new ``assignments``."""
+        from app.routing.api import assign_from_json
+
+        return self.run_step(pk, assign_from_json, created="assignments")
 
 
 class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
@@ -252,7 +286,8 @@ class AttachmentApi(ScopedModelApi):
         return send_attachment(readable_attachment(pk))
 
 
-def _date(value: Any, field: str):
+def json_date(value: Any, field: str):
+    """A ``YYYY-MM-DD`` value of a JSON body, or None; anything else is a refusal."""
     import datetime as dt
 
     if value in (None, ""):

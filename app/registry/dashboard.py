@@ -17,6 +17,7 @@ from app.models import (
     OutgoingStatus,
 )
 from app.routing.time_limits import URGENT
+from app.security.scope import current_user, own_work_condition
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class Tile:
 
 
 def _count(model, agency_id: int, *conditions) -> tuple[int, int]:
+    own_work = own_work_condition(model, current_user())
+    if own_work is not None:  # officers count only the documents they work on
+        conditions += (own_work,)
     base = select(func.count()).select_from(model).where(model.agency_id == agency_id, *conditions)
     total = db.session.scalar(base)
     urgent = db.session.scalar(base.where(model.urgency.in_(list(URGENT)))) if total else 0
@@ -38,6 +42,8 @@ def tiles(agency_id: int, can_read) -> list[Tile]:
     """Counts for the user's agency, for the lists the user may open."""
     year = local_today().year
     result = []
+    if can_read("Work"):
+        result += my_work_tiles()
     if can_read("IncomingDocument"):
         for label, endpoint, conditions in (
             (_l("Waiting for registration"), "IncomingPendingView.list",
@@ -60,3 +66,16 @@ def tiles(agency_id: int, can_read) -> list[Tile]:
             total, urgent = _count(OutgoingDocument, agency_id, *conditions)
             result.append(Tile(str(label), total, urgent, url_for(endpoint)))
     return result
+
+
+def my_work_tiles() -> list[Tile]:
+    """Việc của tôi: what the user leads or co-operates on, and what is overdue."""
+    from app.routing.my_work import tab_counts
+
+    counts = tab_counts(db.session, current_user(), local_today())
+    return [
+        Tile(str(_l("To process")), counts["process"] + counts["cooperate"], 0,
+             url_for("WorkView.index", tab="process")),
+        Tile(str(_l("Overdue")), counts["overdue"], 0,
+             url_for("WorkView.index", tab="overdue")),
+    ]

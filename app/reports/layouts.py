@@ -78,11 +78,11 @@ def type_and_subject(type_name: str, subject: str) -> str:
 
 def note(description: str | None, cancel_reason: str | None) -> str:
     """Ghi chú; a cancelled document keeps its line with the reason."""
-    cancelled = None
-    if cancel_reason is not None:
-        cancelled = _("Cancelled: %(reason)s", reason=cancel_reason) if cancel_reason \
-            else _("Cancelled")
-    return lines((description, cancelled))
+    if cancel_reason is None:
+        return description or ""
+    if cancel_reason:
+        return lines((description, _("Cancelled: %(reason)s", reason=cancel_reason)))
+    return lines((description, _("Cancelled")))
 
 
 def progress_label(handling: Handling) -> str:

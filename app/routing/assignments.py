@@ -33,6 +33,9 @@ from app.security.scope import current_user, role_names
 from app.validation import raise_if_errors, refusal
 
 ROUTABLE = (IncomingStatus.registered, IncomingStatus.assigned, IncomingStatus.processing)
+# Notes and instructions go into the history (1000 characters with the assignee's name).
+NOTE_LIMIT = 700
+INSTRUCTION_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ def assign(session, document: IncomingDocument, instruction: str | None,
     if document.status not in ROUTABLE:
         raise refusal("status", _l("Only a registered document can be assigned."))
     errors: dict = {}
+    _check_length(errors, "instruction", instruction, INSTRUCTION_LIMIT)
     if not targets:
         errors["assignee"] = [str(_l("Choose at least one unit or person."))]
     leads = [t for t in targets if t.role == AssignmentRole.lead]
@@ -117,6 +121,7 @@ def sub_assign(session, parent: Assignment, officer: UserAccount, deadline: dt.d
                role: AssignmentRole = AssignmentRole.lead) -> Assignment:
     """A department head passes their part on to an officer of the department."""
     errors: dict = {}
+    _check_length(errors, "instruction", instruction, INSTRUCTION_LIMIT)
     if parent.department_id is None or officer.department_id != parent.department_id:
         errors["assignee"] = [str(_l("Choose an officer of the assigned department."))]
     message = check_sub_deadline(parent.deadline, deadline)
@@ -130,9 +135,18 @@ def sub_assign(session, parent: Assignment, officer: UserAccount, deadline: dt.d
     return child
 
 
+def _check_length(errors: dict, field: str, text: str | None, limit: int) -> None:
+    if text and len(text.strip()) > limit:
+        errors.setdefault(field, []).append(
+            str(_l("At most %(n)s characters.", n=limit)))
+
+
 def record_progress(session, assignment: Assignment, note: str) -> Assignment:
     if not (note or "").strip():
         raise refusal("note", _l("Describe the progress."))
+    errors: dict = {}
+    _check_length(errors, "note", note, NOTE_LIMIT)
+    raise_if_errors(errors)
     if assignment.status == AssignmentStatus.completed:
         raise refusal("status", _l("This part of the work is already complete."))
     history.record(session, assignment.incoming, "progress", comment=f"{assignment.assignee_name}: {note.strip()}")
@@ -153,6 +167,9 @@ def complete(session, assignment: Assignment, note: str | None = None) -> Assign
     """Hoàn thành a part; the document is complete when its lead's part is."""
     if assignment.status == AssignmentStatus.completed:
         raise refusal("status", _l("This part of the work is already complete."))
+    errors: dict = {}
+    _check_length(errors, "note", note, NOTE_LIMIT)
+    raise_if_errors(errors)
     assignment.status = AssignmentStatus.completed
     assignment.completed_at = utcnow()
     assignment.completed_on = local_today()
@@ -183,6 +200,9 @@ def _create(session, document, parent, instruction, target: Target) -> Assignmen
     session.add(assignment)
     history.record(session, document, "assigned",
                    comment=f"{assignment.assignee_name} ({ROLE_LABELS[target.role]})")
+    from app.routing.reminders import notify_assigned
+
+    notify_assigned(session, assignment)
     return assignment
 
 

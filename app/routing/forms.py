@@ -10,6 +10,7 @@ from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.registry.forms import VietnameseDateField, files_field
+from app.routing.assignments import INSTRUCTION_LIMIT, NOTE_LIMIT
 from app.routing.labels import ROLE_LABELS
 
 TARGET_ROWS = 6  # units and people on one routing slip; more in a second round
@@ -19,8 +20,8 @@ def role_choices():
     return [(role.value, str(label)) for role, label in ROLE_LABELS.items()]
 
 
-def _instruction(label, required=False):
-    return TextAreaField(label, [DataRequired() if required else Optional(), Length(max=2000)],
+def _instruction(label, required=False, limit=INSTRUCTION_LIMIT):
+    return TextAreaField(label, [DataRequired() if required else Optional(), Length(max=limit)],
                          widget=BS3TextAreaFieldWidget())
 
 
@@ -47,16 +48,16 @@ class SubAssignForm(DynamicForm):
 
 class PresentForm(DynamicForm):
     leader = SelectField(_l("Leader"), coerce=int, validate_choice=False)
-    note = _instruction(_l("Note"))
+    note = _instruction(_l("Note"), limit=NOTE_LIMIT)
 
 
 class ProgressForm(DynamicForm):
-    note = _instruction(_l("Progress"), required=True)
+    note = _instruction(_l("Progress"), required=True, limit=NOTE_LIMIT)
     files = files_field()
 
 
 class CompleteForm(DynamicForm):
-    note = _instruction(_l("Result"))
+    note = _instruction(_l("Result"), limit=NOTE_LIMIT)
     files = files_field()
 
 

@@ -12,7 +12,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from app import db
-from app.routing.notifications import mark_read, notifications_of, own_notification
+from app.routing.notifications import (
+    mark_read,
+    notifications_of,
+    own_notification,
+    unread_count,
+)
 
 PAGE_SIZE = 50
 
@@ -66,8 +71,21 @@ class NotificationView(BaseView):
         return redirect(url_for("NotificationView.list"))
 
 
-def register_views(appbuilder) -> None:
-    from app.menu import N_
+def unread_notifications() -> int | None:
+    """The bell's count in the navbar; None for those without notifications."""
+    from flask import current_app
 
-    appbuilder.add_view(NotificationView, "My notifications", label=N_("My notifications"),
-                        icon="fa-bell")
+    user = getattr(g, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    if not current_app.appbuilder.sm.has_access("can_read", "Notification"):
+        return None
+    return unread_count(user.id)
+
+
+def register_views(appbuilder) -> None:
+    from flask import current_app
+
+    # Reached from the bell in the navbar (templates/appbuilder/navbar_right.html).
+    appbuilder.add_view_no_menu(NotificationView)
+    current_app.jinja_env.globals["unread_notifications"] = unread_notifications

@@ -115,7 +115,8 @@ def address_of(user: UserAccount) -> str | None:
 
 
 def send_pending_emails(session, now: dt.datetime | None = None) -> EmailReport:
-    """Mail every person the notifications they are owed, one message each."""
+    """Mail every person the notifications they are owed, one message each. Runs its
+    own transactions (one per person): call it with nothing pending in ``session``."""
     settings = SmtpSettings.from_config(current_app.config)
     if not settings.host:
         return EmailReport(enabled=False)
@@ -169,8 +170,8 @@ def compose(user: UserAccount, address: str, rows: list[Notification]) -> EmailM
              gettext("The eOffice reminds you of the following work:"), ""]
     for number, row in enumerate(rows, start=1):
         lines += [f"{number}. {row.message}", f"   {link_of(row)}", ""]
-    lines += ["--", gettext("This message was sent automatically by the eOffice; "
-                            "please do not reply.")]
+    lines += ["-- ", gettext("This message was sent automatically by the eOffice; "
+                             "please do not reply.")]
     message = EmailMessage()
     documents = {row.incoming_id or f"notification {row.id}" for row in rows}
     message["Subject"] = gettext("[eOffice] Reminder: %(count)s document(s)",

@@ -88,6 +88,17 @@ def run_reminders(session, today: dt.date | None = None,
     return report
 
 
+def notify_assigned(session, part: Assignment) -> int:
+    """Phân công: those who answer for a new part hear of it at once, in the app (and by
+    e-mail with the next reminder run). Returns how many were notified."""
+    session.flush()
+    today = to_local(utcnow()).date().isoformat()
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        people = recipients(session, part, NotificationKind.assigned, _DepartmentHeads(session))
+        return sum(notify(session, user, NotificationKind.assigned, today, message,
+                          assignment=part) for user, message in people.items())
+
+
 def recipients(session, part: Assignment, kind: NotificationKind,
                heads: _DepartmentHeads) -> dict[UserAccount, str]:
     """Who is reminded of a part, each with their message (the assignee first)."""
@@ -126,6 +137,10 @@ def _message(part: Assignment, kind: NotificationKind, for_leader: bool = False)
         "subject": subject, "deadline": format_date(part.deadline),
         "number": format_number(document.arrival_number) if document.arrival_number else "",
     }
+    if kind == NotificationKind.assigned:
+        return gettext("New work: “%(subject)s” (arrival no. %(number)s), deadline "
+                       "%(deadline)s.", **values) if part.deadline else gettext(
+            "New work: “%(subject)s” (arrival no. %(number)s).", **values)
     if kind == NotificationKind.due_soon:
         return gettext("Due soon: “%(subject)s” (arrival no. %(number)s), "
                        "deadline %(deadline)s.", **values)

@@ -65,7 +65,6 @@ MENUS: tuple[tuple[str, str, str | None, str], ...] = (
     ("PublicHoliday", "can_read", "Directory", "Public holidays"),
     ("Work", "can_read", None, "My work"),
     ("Work", "can_follow", None, "Units' workload"),
-    ("Notification", "can_read", None, "My notifications"),
     ("Report", "can_read", "Reports", "Reports and registers"),
 )
 
