@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -57,6 +58,9 @@ class Scenario:
     o3: str
     before: dict  # outgoing handling per type before the scenario, on two days
     before_late: dict
+
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
 def registered(agency_code: str, subject: str, arrival: dt.date, register_id=None, **fields):
@@ -428,6 +432,12 @@ def form(**overrides) -> dict:
             "register": "", "file_format": "pdf", **overrides}
 
 
+def keep_for_review(data: bytes, name: str) -> None:
+    """Printed outputs land beside the screenshots (tests/artifacts/) to be looked at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / name).write_bytes(data)
+
+
 def test_clerk_downloads_the_register_as_pdf_and_xlsx(scenario, web):
     web.login("vanthu.binhson")
     page = web.get("/reports/")
@@ -439,6 +449,7 @@ def test_clerk_downloads_the_register_as_pdf_and_xlsx(scenario, web):
             in response.headers["Content-Disposition"])
     assert "no-store" in response.headers["Cache-Control"]
     assert in_order(pdf_text(response.data), [SUBJECTS["d1"], SUBJECTS["d2"]])
+    keep_for_review(response.data, "report-incoming-register.pdf")
     response = web.submit("/reports/", form(kind="incoming_handling", file_format="xlsx"))
     assert response.mimetype == XLSX_MIME
     assert ("filename=bao-cao-tinh-hinh-giai-quyet-van-ban-den_2024-03-01_2024-03-31.xlsx"
