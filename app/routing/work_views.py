@@ -371,5 +371,6 @@ def register_views(appbuilder) -> None:
     current_app.jinja_env.globals.update(part_actions=part_actions, days_late=days_late)
     appbuilder.add_view(WorkView, "My work", label=N_("My work"), icon="fa-tasks")
     appbuilder.add_link("Units' workload", href="/work/units", label=N_("Units' workload"),
-                        icon="fa-bar-chart")
+                        icon="fa-tasks", category="Reports", category_label=N_("Reports"),
+                        category_icon="fa-bar-chart")
     appbuilder.add_view_no_menu(RoutingView)

@@ -64,7 +64,7 @@ MENUS: tuple[tuple[str, str, str | None, str], ...] = (
     ("IncomingDocument", "can_read", None, "Search documents"),
     ("PublicHoliday", "can_read", "Directory", "Public holidays"),
     ("Work", "can_read", None, "My work"),
-    ("Work", "can_follow", None, "Units' workload"),
+    ("Work", "can_follow", "Reports", "Units' workload"),
     ("Report", "can_read", "Reports", "Reports and registers"),
 )
 
