@@ -36,6 +36,7 @@ from app.routing.forms import (
     ReplyForm,
     SubAssignForm,
 )
+from app.routing.reminders import due_soon_until
 from app.routing.replies import propose_reply
 from app.routing.time_limits import request_calendar
 from app.security.roles import AGENCY_HEAD, INCOMING_ALL
@@ -44,7 +45,6 @@ from app.validation import DomainValidationError
 
 ACTION_TEMPLATE = "eoffice/document_action.html"
 ROLES = {role.value for role in AssignmentRole}
-DUE_SOON_WORKING_DAYS = 2
 
 
 def readable_incoming(pk: int) -> IncomingDocument:
@@ -220,7 +220,9 @@ class WorkView(BaseView):
     def units(self):
         """Leaders see the workload and the overdue work of their units (NĐ 30 Đ24)."""
         user, today = g.user, local_today()
-        soon = request_calendar().add_working_days(today, DUE_SOON_WORKING_DAYS)
+        # "Due soon" means the same here as for the reminders (EOFFICE_REMIND_DAYS_BEFORE).
+        soon = due_soon_until(request_calendar(), today,
+                              current_app.config["EOFFICE_REMIND_DAYS_BEFORE"])
         department_id = None
         if AGENCY_HEAD not in role_names(user):
             if not user.department_id:
