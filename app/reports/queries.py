@@ -30,9 +30,9 @@ from app.models import (
     OutgoingRecipient,
     OutgoingStatus,
     Register,
-    UserAccount,
 )
 from app.routing.time_limits import is_late
+from app.security.scope import department_work
 
 # Registers print in this order: by year, the default register first, then by name.
 REGISTER_ORDER = (Register.year, Register.is_default.desc(), Register.name, Register.id)
@@ -101,11 +101,8 @@ def register_of(session, scope: Scope, register_id: int | None) -> Register | No
 def _assigned_to(department_id: int):
     """The department has work on the document: a part given to it or to one of its
     people (phân công, NĐ 30 Đ24)."""
-    members = select(UserAccount.id).where(UserAccount.department_id == department_id)
-    return exists().where(
-        Assignment.incoming_id == IncomingDocument.id,
-        or_(Assignment.department_id == department_id, Assignment.user_id.in_(members)),
-    )
+    return exists().where(Assignment.incoming_id == IncomingDocument.id,
+                          department_work(department_id))
 
 
 def _incoming_conditions(scope: Scope, period: Period, register_id: int | None) -> list:

@@ -22,10 +22,15 @@ from app.models import (
     UserAccount,
 )
 from app.security.roles import DEPARTMENT_HEAD
-from app.security.scope import role_names
+from app.security.scope import department_work, role_names
 
 OPEN = AssignmentStatus.completed  # anything but this is still to do
 PAGE_SIZE = 50
+
+
+def count_where(condition):
+    """How many rows of a grouped query meet ``condition`` (0 for none)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def held_by(user):
@@ -72,8 +77,7 @@ def my_parts(session, user, tab: str, today: dt.date, page: int = 0) -> list[Ass
 def tab_counts(session, user, today: dt.date) -> dict[str, int]:
     conditions = tab_conditions(user, today)
     del conditions["done"]
-    columns = [func.coalesce(func.sum(case((c, 1), else_=0)), 0).label(name)
-               for name, c in conditions.items()]
+    columns = [count_where(c).label(name) for name, c in conditions.items()]
     row = session.execute(select(*columns).where(held_by(user))).one()
     return dict(row._mapping)
 
@@ -127,16 +131,13 @@ def _workload_columns(today: dt.date, soon: dt.date):
     is_open = Assignment.status != OPEN
     done = Assignment.status == OPEN
     done_day = Assignment.completed_on
-
-    def count(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
     return (
-        count(is_open), count(Assignment.status == AssignmentStatus.processing),
-        count(and_(is_open, Assignment.deadline < today)),
-        count(and_(is_open, Assignment.deadline >= today, Assignment.deadline <= soon)),
-        count(and_(done, or_(Assignment.deadline.is_(None), done_day <= Assignment.deadline))),
-        count(and_(done, done_day > Assignment.deadline)),
+        count_where(is_open), count_where(Assignment.status == AssignmentStatus.processing),
+        count_where(and_(is_open, Assignment.deadline < today)),
+        count_where(and_(is_open, Assignment.deadline >= today, Assignment.deadline <= soon)),
+        count_where(and_(done, or_(Assignment.deadline.is_(None),
+                                   done_day <= Assignment.deadline))),
+        count_where(and_(done, done_day > Assignment.deadline)),
     )
 
 
@@ -170,9 +171,7 @@ def overdue_parts(session, agency_id: int, today: dt.date, department_id: int | 
     condition = and_(Assignment.agency_id == agency_id, Assignment.status != OPEN,
                      Assignment.deadline < today)
     if department_id is not None:
-        officers = select(UserAccount.id).where(UserAccount.department_id == department_id)
-        condition = and_(condition, or_(Assignment.department_id == department_id,
-                                        Assignment.user_id.in_(officers)))
+        condition = and_(condition, department_work(department_id))
     query = (select(Assignment).join(Assignment.incoming)
              .options(contains_eager(Assignment.incoming)).where(condition)
              .order_by(Assignment.deadline, Assignment.id).limit(PAGE_SIZE * 2))

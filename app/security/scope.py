@@ -118,22 +118,29 @@ def reads_own_work_only(user, resource: str = "IncomingDocument") -> bool:
     return bool(granting) and all(resource in d.own_work_only for d in granting)
 
 
+def department_work(department_id: int):
+    """Parts of the work a department has (NĐ 30 Đ24): given to it, or to one of its
+    people. The one condition behind the own-work rule, the workload and the reports."""
+    from app.models import Assignment, UserAccount
+
+    members = select(UserAccount.id).where(UserAccount.department_id == department_id)
+    return or_(Assignment.department_id == department_id, Assignment.user_id.in_(members))
+
+
 def own_work_condition(model, user):
     """The SQL condition limiting ``model`` rows to the văn bản đến where ``user`` has
     work: a part given to them, to their department if they head it, or to an officer
     of that department, or a document presented to them. ``None``: no limit."""
-    from app.models import Assignment, Attachment, IncomingDocument, UserAccount
+    from app.models import Assignment, Attachment, IncomingDocument
 
     column = {IncomingDocument: IncomingDocument.id, Attachment: Attachment.incoming_id,
               Assignment: Assignment.incoming_id}.get(model)
     if column is None or user is None or not reads_own_work_only(user):
         return None
-    mine = [Assignment.user_id == user.id]
+    mine = Assignment.user_id == user.id
     if user.department_id and DEPARTMENT_HEAD in role_names(user):
-        mine += [Assignment.department_id == user.department_id,
-                 Assignment.user_id.in_(select(UserAccount.id).where(
-                     UserAccount.department_id == user.department_id))]
-    documents = select(Assignment.incoming_id).where(or_(*mine))
+        mine = or_(mine, department_work(user.department_id))
+    documents = select(Assignment.incoming_id).where(mine)
     if model is IncomingDocument:
         return or_(column.in_(documents), IncomingDocument.presented_to_id == user.id)
     if model is Attachment:  # files of văn bản đi stay under the agency rule
