@@ -47,7 +47,7 @@ from app.registry.numbering import display_number, format_number, peek_next_numb
 from app.registry.registers import open_year, prepare_register
 from app.routing.assignments import ROUTABLE
 from app.security.roles import INCOMING_ALL, OUTGOING_ALL
-from app.security.scope import AgencyScopeFilter, may_read_row, scoped, visible_agency_id
+from app.security.scope import AgencyScopeFilter, may_read, scoped
 from app.validation import DomainValidationError
 
 INCOMING_STATUS_LABELS = {
@@ -645,10 +645,7 @@ def readable_attachment(attachment_id: int) -> Attachment:
         abort(404)
     document = owner_of(attachment)
     resource = "OutgoingDocument" if isinstance(document, OutgoingDocument) else "IncomingDocument"
-    allowed = visible_agency_id(resource, "read")
-    if allowed is False or (allowed is not None and allowed != document.agency_id):
-        abort(404)
-    if not may_read_row(Attachment, attachment.id):
+    if not may_read(Attachment, attachment, resource, agency_id=document.agency_id):
         abort(404)
     return attachment
 

@@ -40,7 +40,7 @@ from app.routing.reminders import due_soon_until
 from app.routing.replies import propose_reply
 from app.routing.time_limits import request_calendar
 from app.security.roles import AGENCY_HEAD, INCOMING_ALL
-from app.security.scope import may_read_row, role_names, visible_agency_id
+from app.security.scope import may_read, role_names
 from app.validation import DomainValidationError
 
 ACTION_TEMPLATE = "eoffice/document_action.html"
@@ -50,11 +50,7 @@ ROLES = {role.value for role in AssignmentRole}
 def readable_incoming(pk: int) -> IncomingDocument:
     """A văn bản đến the current user may see (agency and own-work rules), else 404."""
     document = db.session.get(IncomingDocument, pk)
-    allowed = visible_agency_id("IncomingDocument", "read")
-    if document is None or allowed is False or (allowed is not None
-                                                and allowed != document.agency_id):
-        abort(404)
-    if not may_read_row(IncomingDocument, document.id):
+    if document is None or not may_read(IncomingDocument, document, "IncomingDocument"):
         abort(404)
     return document
 

@@ -98,14 +98,20 @@ def forbidden_roles(role_names_: Iterable[str], user=None) -> list[str]:
     return sorted(name for name in role_names_ if not can_grant_role(name, user))
 
 
-def may_read_row(model, row_id: int, user=None) -> bool:
-    """Whether ``user`` may read this row under the own-work rule (agency apart)."""
+def may_read(model, row, resource: str, agency_id: int | None = None, user=None) -> bool:
+    """Whether ``user`` may read one row: the agency rule of ``resource`` (on
+    ``agency_id``, by default the row's own), then the own-work rule."""
     from app import db
 
-    condition = own_work_condition(model, user if user is not None else current_user())
+    user = user if user is not None else current_user()
+    allowed = visible_agency_id(resource, "read", user)
+    owner = row.agency_id if agency_id is None else agency_id
+    if allowed is False or (allowed is not None and allowed != owner):
+        return False
+    condition = own_work_condition(model, user)
     if condition is None:
         return True
-    return db.session.scalar(select(model.id).where(model.id == row_id, condition)) is not None
+    return db.session.scalar(select(model.id).where(model.id == row.id, condition)) is not None
 
 
 def reads_own_work_only(user, resource: str = "IncomingDocument") -> bool:
