@@ -216,11 +216,35 @@ class UrgentFirst(SQLAInterface):
                                       order_direction or "desc", *args, **kwargs)
 
 
+ACTION_TEMPLATE = "eoffice/document_action.html"
+
+
+def incoming_number(document) -> str:
+    """Số và ký hiệu of a văn bản đến as it arrived (12/UBND-VP)."""
+    return "/".join(p for p in (document.code_number, document.code_notation) if p)
+
+
+def render_step(view, document, form, title, submit_label, number: str = "",
+                template: str = ACTION_TEMPLATE, extra=None):
+    """The page of one step on a document: its number and subject above the form."""
+    return view.render_template(
+        template, document=document, form=form, title=title, submit_label=submit_label,
+        number=number, extra=extra or {}, appbuilder=view.appbuilder,
+    )
+
+
+def finish_step(document, message):
+    """A step is done: commit it, say so, and show the document where it now lives."""
+    db.session.commit()
+    flash(str(message), "success")
+    return redirect(page_of(document))
+
+
 class DocumentViewMixin:
     """Detail page with attachments, history and action buttons; forms for the steps."""
 
     show_template = "eoffice/document_show.html"
-    action_template = "eoffice/document_action.html"
+    action_template = ACTION_TEMPLATE
 
     def scoped_item(self, pk):
         item = self.datamodel.get(pk, self._base_filters)
@@ -259,17 +283,11 @@ class DocumentViewMixin:
         return routing_tree(db.session, item)
 
     def render_action(self, item, form, title, submit_label, extra=None):
-        return self.render_template(
-            self.action_template, document=item, form=form, title=title,
-            submit_label=submit_label, number=self.number_of(item) if item else "",
-            extra=extra or {},
-            appbuilder=self.appbuilder,
-        )
+        return render_step(self, item, form, title, submit_label,
+                           self.number_of(item) if item else "", self.action_template, extra)
 
     def done(self, item, message):
-        db.session.commit()
-        flash(str(message), "success")
-        return redirect(page_of(item))
+        return finish_step(item, message)
 
     def steps(self, item) -> list[tuple[str, str, str, str]]:
         """(url, label, button style, permission needed) of the next steps."""
@@ -309,7 +327,7 @@ class IncomingBaseView(DocumentViewMixin, ScopedModelView):
     label_columns = {**DOCUMENT_LABELS, "code_number": _l("Number"), "code_notation": _l("Notation")}
 
     def number_of(self, item) -> str:
-        return "/".join(p for p in (item.code_number, item.code_notation) if p)
+        return incoming_number(item)
 
     def steps(self, item):
         if item.status == IncomingStatus.arrived:

@@ -25,7 +25,13 @@ from app.models import (
     UserAccount,
 )
 from app.registry.attachments import accept_all, attach_working_files
-from app.registry.views import page_of, refuse
+from app.registry.views import (
+    ACTION_TEMPLATE,
+    finish_step,
+    incoming_number,
+    refuse,
+    render_step,
+)
 from app.routing import assignments, my_work
 from app.routing.assignments import Target
 from app.routing.forms import (
@@ -43,7 +49,6 @@ from app.security.roles import AGENCY_HEAD, INCOMING_ALL
 from app.security.scope import may_read, role_names
 from app.validation import DomainValidationError
 
-ACTION_TEMPLATE = "eoffice/document_action.html"
 ROLES = {role.value for role in AssignmentRole}
 
 
@@ -98,9 +103,8 @@ class RoutingView(BaseView):
     base_permissions = list(INCOMING_ALL)
 
     def _render(self, document, form, title, submit, template=ACTION_TEMPLATE):
-        return self.render_template(template, document=document, form=form, title=title,
-                                    submit_label=submit, number=document_number(document),
-                                    extra={}, appbuilder=self.appbuilder)
+        return render_step(self, document, form, title, submit, incoming_number(document),
+                           template)
 
     @expose("/present/<int:pk>", methods=["GET", "POST"])
     @has_access
@@ -115,9 +119,8 @@ class RoutingView(BaseView):
                 if leader is None:
                     raise DomainValidationError({"leader": [str(_l("Choose a leader of your agency."))]})
                 assignments.present(db.session, document, leader, form.note.data)
-                db.session.commit()
-                flash(str(_l("Presented to %(name)s.", name=leader.get_full_name())), "success")
-                return redirect(page_of(document))
+                return finish_step(document, _l("Presented to %(name)s.",
+                                                name=leader.get_full_name()))
             except DomainValidationError as error:
                 refuse(form, error)
         return self._render(document, form, _l("Present to the leader"), _l("Present"))
@@ -138,10 +141,8 @@ class RoutingView(BaseView):
             try:
                 targets = self._targets(form, document)
                 created = assignments.assign(db.session, document, form.instruction.data, targets)
-                db.session.commit()
-                flash(str(_l("Assigned to %(names)s.",
-                             names=", ".join(a.assignee_name for a in created))), "success")
-                return redirect(page_of(document))
+                return finish_step(document, _l(
+                    "Assigned to %(names)s.", names=", ".join(a.assignee_name for a in created)))
             except DomainValidationError as error:
                 refuse(form, error)
         return self._render(document, form, _l("Assign"), _l("Assign"),
@@ -162,10 +163,6 @@ class RoutingView(BaseView):
         if errors:
             raise DomainValidationError({"assignee": errors})
         return targets
-
-
-def document_number(document) -> str:
-    return "/".join(p for p in (document.code_number, document.code_notation) if p)
 
 
 class WorkView(BaseView):
@@ -233,15 +230,8 @@ class WorkView(BaseView):
         )
 
     def _render(self, part, form, title, submit):
-        return self.render_template(
-            ACTION_TEMPLATE, document=part.incoming, form=form, title=title,
-            submit_label=submit, number=document_number(part.incoming), extra={},
-            appbuilder=self.appbuilder)
-
-    def _done(self, part, message):
-        db.session.commit()
-        flash(str(message), "success")
-        return redirect(page_of(part.incoming))
+        return render_step(self, part.incoming, form, title, submit,
+                           incoming_number(part.incoming))
 
     @expose("/part/<int:part_id>/sub-assign", methods=["GET", "POST"])
     @has_access
@@ -266,7 +256,7 @@ class WorkView(BaseView):
                         {"officer": [str(_l("Choose an officer of the assigned department."))]})
                 assignments.sub_assign(db.session, part, officer, form.deadline.data,
                                        form.instruction.data, AssignmentRole(form.role.data))
-                return self._done(part, _l("Passed on to %(name)s.", name=officer.get_full_name()))
+                return finish_step(part.incoming, _l("Passed on to %(name)s.", name=officer.get_full_name()))
             except DomainValidationError as error:
                 error.errors = {("officer" if k == "assignee" else k): v
                                 for k, v in error.errors.items()}
@@ -283,7 +273,7 @@ class WorkView(BaseView):
                 files = accept_all(request.files.getlist("files"))
                 assignments.record_progress(db.session, part, form.note.data)
                 attach_working_files(db.session, part, files)
-                return self._done(part, _l("Progress recorded."))
+                return finish_step(part.incoming, _l("Progress recorded."))
             except DomainValidationError as error:
                 refuse(form, error)
         return self._render(part, form, _l("Record progress"), _l("Save"))
@@ -300,7 +290,7 @@ class WorkView(BaseView):
                 files = accept_all(request.files.getlist("files")) if hasattr(form, "files") else []
                 attach_working_files(db.session, part, files)
                 assignments.complete(db.session, part, form.note.data)
-                return self._done(part, _l("Marked as done."))
+                return finish_step(part.incoming, _l("Marked as done."))
             except DomainValidationError as error:
                 refuse(form, error)
         title = _l("Mark as read") if part.role == AssignmentRole.inform else _l("Complete")
