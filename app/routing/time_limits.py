@@ -34,6 +34,14 @@ def is_late(done: dt.date | None, deadline: dt.date | None, today: dt.date) -> b
     return (done or today) > deadline
 
 
+def working_days_late(calendar: WorkingCalendar, deadline: dt.date | None,
+                      today: dt.date) -> int:
+    """Working days since a missed deadline (0 when not missed)."""
+    if not is_late(None, deadline, today):
+        return 0
+    return calendar.working_days_between(deadline, today)
+
+
 def check_sub_deadline(parent: dt.date | None, child: dt.date | None) -> str | None:
     """A department head's deadline for an officer is never later than the one the
     department received (NĐ 30 Đ24)."""
@@ -107,8 +115,8 @@ def incoming_time_limit(document, calendar: WorkingCalendar | None = None,
         return _step_limit(calendar, document.registered_at, document.presented_at,
                            document.urgency, today, PRESENTATION)
     if document.status in (IncomingStatus.assigned, IncomingStatus.processing) and document.due_date:
-        if is_late(None, document.due_date, today):
-            days = calendar.working_days_between(document.due_date, today)
+        days = working_days_late(calendar, document.due_date, today)
+        if days:
             return TimeLimit(str(_l("Overdue by %(n)s working days", n=days)), True)
         return TimeLimit(str(_l("Due %(day)s", day=format_date(document.due_date))), False,
                          today == document.due_date)

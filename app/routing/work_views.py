@@ -44,7 +44,7 @@ from app.routing.forms import (
 )
 from app.routing.reminders import due_soon_until
 from app.routing.replies import propose_reply
-from app.routing.time_limits import request_calendar
+from app.routing.time_limits import request_calendar, working_days_late
 from app.security.roles import AGENCY_HEAD, INCOMING_ALL
 from app.security.scope import may_read, role_names
 from app.validation import DomainValidationError
@@ -348,9 +348,7 @@ def part_actions(part: Assignment) -> list[tuple[str, str]]:
 
 
 def days_late(deadline: dt.date | None, today: dt.date) -> int:
-    if deadline is None or deadline >= today:
-        return 0
-    return request_calendar().working_days_between(deadline, today)
+    return working_days_late(request_calendar(), deadline, today)
 
 
 def register_views(appbuilder) -> None:

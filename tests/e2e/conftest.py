@@ -132,3 +132,14 @@ def foreign_requests(urls: list[str]) -> list[str]:
         if urlsplit(url).scheme not in ("data", "blob", "about")
         and urlsplit(url).hostname != LIVE_HOST
     ]
+
+
+def log_in(page, live_server: str, username: str) -> None:
+    """Sign in through the Vietnamese login form; lands on the start page."""
+    from app.demo import DEMO_PASSWORD
+
+    page.goto(f"{live_server}/login/")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"{live_server}/")

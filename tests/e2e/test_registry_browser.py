@@ -19,8 +19,7 @@ import re
 
 from playwright.sync_api import expect
 
-from app.demo import DEMO_PASSWORD
-from tests.e2e.conftest import foreign_requests, record_requests
+from tests.e2e.conftest import foreign_requests, log_in, record_requests
 
 CLERK = "vanthu.binhson"
 BINH_SON = "000.00.53.H48"
@@ -45,14 +44,6 @@ DECISION_SUBJECT = "Quyết định thành lập Tổ công tác chuyển đổi
 
 def vn_date(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
-
-
-def log_in(page, live_server: str) -> None:
-    page.goto(f"{live_server}/login/")
-    page.locator("#username").fill(CLERK)
-    page.locator("#password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{live_server}/")
 
 
 def open_menu(page, category: str, entry: str) -> None:
@@ -89,7 +80,7 @@ def test_clerk_registers_a_paper_document_with_its_scan(
     scan.write_bytes(PDF)
     requests = record_requests(browser)
     page = browser.new_page()
-    log_in(page, live_server)
+    log_in(page, live_server, CLERK)
 
     open_menu(page, "Văn bản đến", "Vào sổ văn bản giấy")
     page.wait_for_url(f"{live_server}/incoming/pending/paper")
@@ -151,7 +142,7 @@ def test_clerk_issues_and_sends_an_approved_decision(live_server, browser, scree
 
     requests = record_requests(browser)
     page = browser.new_page()
-    log_in(page, live_server)
+    log_in(page, live_server, CLERK)
 
     open_menu(page, "Văn bản đi", "Chờ phát hành")
     page.wait_for_url(re.compile(r".*/outgoing/pending/list/?.*"))

@@ -10,18 +10,9 @@ import re
 
 from playwright.sync_api import expect
 
-from app.demo import DEMO_PASSWORD
-from tests.e2e.conftest import foreign_requests, record_requests
+from tests.e2e.conftest import foreign_requests, log_in, record_requests
 
 SUBJECT = "Về việc ứng phó khẩn cấp với áp thấp nhiệt đới trên địa bàn huyện Bình Sơn"
-
-
-def log_in(page, live_server: str, username: str) -> None:
-    page.goto(f"{live_server}/login/")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{live_server}/")
 
 
 def open_my_work(page, live_server: str, tab: str) -> None:
