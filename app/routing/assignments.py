@@ -28,8 +28,7 @@ from app.models import (
 from app.registry import history
 from app.routing.labels import ROLE_LABELS
 from app.routing.time_limits import check_sub_deadline
-from app.security.roles import DEPARTMENT_HEAD
-from app.security.scope import current_user, role_names
+from app.security.scope import current_user, headed_department_id
 from app.validation import raise_if_errors, refusal
 
 ROUTABLE = (IncomingStatus.registered, IncomingStatus.assigned, IncomingStatus.processing)
@@ -112,8 +111,7 @@ def holds(user, part: Assignment) -> bool:
         return False
     if part.user_id is not None:
         return part.user_id == user.id
-    return (part.department_id == user.department_id
-            and DEPARTMENT_HEAD in role_names(user))
+    return part.department_id is not None and part.department_id == headed_department_id(user)
 
 
 def sub_assign(session, parent: Assignment, officer: UserAccount, deadline: dt.date | None,

@@ -21,8 +21,7 @@ from app.models import (
     IncomingStatus,
     UserAccount,
 )
-from app.security.roles import DEPARTMENT_HEAD
-from app.security.scope import department_work, role_names
+from app.security.scope import department_work, headed_department_id
 
 OPEN = AssignmentStatus.completed  # anything but this is still to do
 PAGE_SIZE = 50
@@ -36,8 +35,9 @@ def count_where(condition):
 def held_by(user):
     """Parts ``user`` answers for: given to them, or to the department they head."""
     condition = Assignment.user_id == user.id
-    if user.department_id and DEPARTMENT_HEAD in role_names(user):
-        condition = or_(condition, Assignment.department_id == user.department_id)
+    headed = headed_department_id(user)
+    if headed:
+        condition = or_(condition, Assignment.department_id == headed)
     return condition
 
 

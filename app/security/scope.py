@@ -124,6 +124,13 @@ def reads_own_work_only(user, resource: str = "IncomingDocument") -> bool:
     return bool(granting) and all(resource in d.own_work_only for d in granting)
 
 
+def headed_department_id(user) -> int | None:
+    """The department ``user`` heads (lãnh đạo phòng), if any."""
+    if user is not None and user.department_id and DEPARTMENT_HEAD in role_names(user):
+        return user.department_id
+    return None
+
+
 def department_work(department_id: int):
     """Parts of the work a department has (NĐ 30 Đ24): given to it, or to one of its
     people. The one condition behind the own-work rule, the workload and the reports."""
@@ -144,8 +151,9 @@ def own_work_condition(model, user):
     if column is None or user is None or not reads_own_work_only(user):
         return None
     mine = Assignment.user_id == user.id
-    if user.department_id and DEPARTMENT_HEAD in role_names(user):
-        mine = or_(mine, department_work(user.department_id))
+    headed = headed_department_id(user)
+    if headed:
+        mine = or_(mine, department_work(headed))
     documents = select(Assignment.incoming_id).where(mine)
     if model is IncomingDocument:
         return or_(column.in_(documents), IncomingDocument.presented_to_id == user.id)
