@@ -50,7 +50,7 @@ $(STAMP)/venv: requirements.txt requirements-dev.txt constraints.txt
 	@mkdir -p $(STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements-dev.txt -c constraints.txt 2>&1 | grep -v "^WARNING: Location" || true
-	$(BIN)/python -c "import flask_appbuilder, flask_migrate, psycopg, playwright, pytest, apscheduler, reportlab, openpyxl, aiosmtpd, pypdf"
+	$(BIN)/python -c "import flask_appbuilder, flask_migrate, psycopg, playwright, pytest, apscheduler, reportlab, openpyxl, aiosmtpd, pypdf, pyhanko, pyclamd, pkcs11"
 	@touch $@
 
 translations: venv ## Compile the Babel catalogues (app/translations/*/LC_MESSAGES/*.mo)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -250,6 +251,18 @@ class Register(Model):
         return f"{self.name} ({self.year})"
 
 
+class LegalStatus(str, enum.Enum):
+    """What the signatures on a document's own PDF files make of it (QĐ 778 Đ6, Đ7;
+    QĐ 28/2018 Đ4): an electronic original needs a valid signature of the person who
+    signed and of the issuing agency."""
+
+    valid_original = "valid_original"  # bản gốc điện tử hợp lệ
+    person_only = "person_only"  # có chữ ký cá nhân, chưa có chữ ký cơ quan
+    agency_only = "agency_only"  # có chữ ký cơ quan, thiếu chữ ký cá nhân
+    invalid = "invalid"  # có chữ ký không hợp lệ
+    unsigned = "unsigned"  # không có chữ ký số
+
+
 URGENCY_PRIORITY = {Urgency.normal: 0, Urgency.urgent: 1, Urgency.very_urgent: 2, Urgency.flash: 3}
 
 
@@ -281,6 +294,10 @@ class DocumentFieldsMixin:
     # Folded (no diacritics, đ→d, lower case) copy of the searchable text, kept by the
     # registry services; the full-text indexes are built over it.
     search_text: Mapped[str | None] = mapped_column(Text)
+    # Kept by app.signatures.legal from the signature checks of the document's own PDFs;
+    # None while the document has no PDF.
+    legal_status: Mapped[LegalStatus | None] = mapped_column(
+        _enum(LegalStatus, "legal_status"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
 
@@ -499,6 +516,11 @@ class Attachment(Model):
         OutgoingDocument, foreign_keys=[outgoing_id])
     incoming: Mapped[IncomingDocument | None] = relationship(
         IncomingDocument, foreign_keys=[incoming_id])
+    # PDFs only, after verification: "unsigned", "valid", "invalid"; None for other types.
+    signature_state: Mapped[str | None] = mapped_column(String(10))
+    signatures: Mapped[list[AttachmentSignature]] = relationship(
+        "AttachmentSignature", back_populates="attachment", cascade="all, delete-orphan",
+        order_by="AttachmentSignature.position")
 
 
 class DocumentEvent(Model):
@@ -636,3 +658,78 @@ class Notification(Model):
     # None while an e-mail is owed; the job retries until the mail server takes it.
     emailed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     email_error: Mapped[str | None] = mapped_column(String(500))
+
+
+# --- Chữ ký số -------------------------------------------------------------------------------
+
+
+class SignatureKind(str, enum.Enum):
+    person = "person"  # chữ ký số của người có thẩm quyền
+    agency = "agency"  # chữ ký số của cơ quan, tổ chức (by the văn thư)
+
+
+class AttachmentSignature(Model):
+    """One digital signature found in a PDF attachment and what its validation showed
+    (TT 41/2017 Đ9.1: keep the certificates, the signer's details and the verification
+    results). Rows are replaced each time the file is verified again."""
+
+    __tablename__ = "attachment_signature"
+    __table_args__ = (Index("ix_attachment_signature_attachment", "attachment_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), nullable=False)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachment.id"), nullable=False)
+    attachment: Mapped[Attachment] = relationship(Attachment, back_populates="signatures")
+    position: Mapped[int] = mapped_column(Integer, nullable=False)  # 1 = signed first
+    field_name: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[SignatureKind] = mapped_column(
+        _enum(SignatureKind, "signature_kind"), nullable=False)
+    signer_name: Mapped[str | None] = mapped_column(String(255))
+    signer_organisation: Mapped[str | None] = mapped_column(String(255))
+    signer_title: Mapped[str | None] = mapped_column(String(255))
+    certificate_issuer: Mapped[str | None] = mapped_column(String(500))
+    certificate_serial: Mapped[str | None] = mapped_column(String(100))
+    certificate_valid_to: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # UTC
+    timestamped: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    intact: Mapped[bool] = mapped_column(Boolean, nullable=False)  # bytes unchanged
+    cryptographically_valid: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    trusted: Mapped[bool] = mapped_column(Boolean, nullable=False)  # chain to a trust root
+    # Why the chain was not trusted (expired, unknown root, revoked …), for people.
+    trust_problem: Mapped[str | None] = mapped_column(String(500))
+    # "none" (no revocation data in the file or fetched), "good", "revoked".
+    revocation: Mapped[str] = mapped_column(String(20), nullable=False, default="none")
+    # pyHanko's ModificationLevel of what changed after signing: none, lta_updates,
+    # form_filling, annotations, other.
+    modification_level: Mapped[str | None] = mapped_column(String(20))
+    changes_allowed: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    coverage: Mapped[str | None] = mapped_column(String(30))
+    valid: Mapped[bool] = mapped_column(Boolean, nullable=False)  # all of the above hold
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class SigningProfile(Model):
+    """How a person (user_id set) or an agency (user_id NULL) signs: the image shown in
+    the visible signature (a person's signature, the agency's seal; a PNG in the
+    attachment store) and the key — a PKCS#12 file kept encrypted (its password is asked
+    at each signing and never stored) or a key on a PKCS#11 token (its PIN likewise)."""
+
+    __tablename__ = "signing_profile"
+    __table_args__ = (UniqueConstraint("owner", name="uq_signing_profile_owner"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), nullable=False)
+    agency: Mapped[Agency] = relationship(Agency)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    user: Mapped[UserAccount | None] = relationship(UserAccount)
+    owner: Mapped[str] = mapped_column(String(40), nullable=False)  # "user:<id>" / "agency:<id>"
+    image_sha256: Mapped[str | None] = mapped_column(String(64))
+    key_source: Mapped[str | None] = mapped_column(String(10))  # "pkcs12" / "pkcs11"
+    pkcs12_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pkcs11_token_label: Mapped[str | None] = mapped_column(String(100))
+    pkcs11_key_label: Mapped[str | None] = mapped_column(String(100))
+    certificate_der: Mapped[bytes | None] = mapped_column(LargeBinary)
+    certificate_subject: Mapped[str | None] = mapped_column(String(500))
+    certificate_valid_to: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow,
+                                                    onupdate=utcnow)
