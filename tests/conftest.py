@@ -73,7 +73,23 @@ def database_url(db_engine_name, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
+def pki():
+    """The test PKI (root → intermediate → person / agency signers, and the bad ones)."""
+    from tests.pki import build_pki
+
+    return build_pki()
+
+
+@pytest.fixture(scope="session")
+def clamd_socket():
+    """A running clamd with the test signatures (started if needed)."""
+    from tests.services import ensure_clamd
+
+    return ensure_clamd()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory, pki, clamd_socket):
     from flask_migrate import upgrade
 
     from app import create_app
@@ -96,6 +112,8 @@ def app(database_url, tmp_path_factory):
             "TESTING": True,
             "STORAGE_DIR": str(instance / "storage"),
             "BACKUP_DIR": str(instance / "backups"),
+            "TRUST_ROOTS_DIR": str(pki.write_trust_roots(instance / "trust-roots")),
+            "EOFFICE_CLAMD_SOCKET": clamd_socket,
         }
     )
     with flask_app.app_context():
