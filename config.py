@@ -80,9 +80,16 @@ EOFFICE_ALLOWED_UPLOAD_TYPES = tuple(
 )
 
 # --- Services ------------------------------------------------------------------------
-# ClamAV daemon: a unix socket path or host:port.
-CLAMD_ADDRESS = env_str("CLAMD_ADDRESS", "/run/clamav/clamd.ctl")
-CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 30)
+# ClamAV daemon that scans every upload before it is stored (QĐ 778 Đ13.2;
+# app/files/clamav.py). No answer, no upload: the pipeline fails closed.
+# Unix socket of clamd; the default is the one `make run` / scripts/clamd-local starts.
+# Debian's own clamav-daemon service listens on /run/clamav/clamd.ctl.
+EOFFICE_CLAMD_SOCKET = env_str("EOFFICE_CLAMD_SOCKET", "/tmp/eoffice-clamd/clamd.sock")
+# clamd over TCP instead (TCPSocket in clamd.conf): used whenever a host is given.
+EOFFICE_CLAMD_HOST = env_str("EOFFICE_CLAMD_HOST", "")
+EOFFICE_CLAMD_PORT = env_int("EOFFICE_CLAMD_PORT", 3310)
+# Seconds to wait for any answer of clamd (connecting, each chunk, the verdict).
+EOFFICE_CLAMD_TIMEOUT = env_int("EOFFICE_CLAMD_TIMEOUT", 60)
 REDIS_URL = env_str("REDIS_URL", "")
 
 # --- Reminders (đôn đốc, NĐ 30 Đ24) and e-mail (app/routing/reminders.py, app/scheduler.py)
@@ -100,6 +107,18 @@ EOFFICE_SMTP_PASSWORD = env_str("EOFFICE_SMTP_PASSWORD", "")
 EOFFICE_SMTP_STARTTLS = env_bool("EOFFICE_SMTP_STARTTLS", True)
 EOFFICE_SMTP_SENDER = env_str("EOFFICE_SMTP_SENDER", "eOffice <noreply@localhost>")
 EOFFICE_SMTP_TIMEOUT = env_int("EOFFICE_SMTP_TIMEOUT", 30)
+
+# --- Signing keys (app/signatures/keys.py) ---------------------------------------------
+# Key that encrypts the PKCS#12 files kept in signing profiles (their passwords are never
+# stored; they are asked at every signing). Any long random string, e.g. the output of
+# `python -c "import secrets; print(secrets.token_urlsafe(32))"`; several separated by
+# commas while rotating (the first encrypts, all decrypt). When empty it is derived from
+# SECRET_KEY, which is only good for `make run`: production must set its own and keep it
+# out of the database backups (a backup then holds no usable key file).
+EOFFICE_KEY_ENCRYPTION_KEY = env_str("EOFFICE_KEY_ENCRYPTION_KEY", "")
+# PKCS#11 module of the USB tokens / HSM that hold signing keys: the vendor's library
+# (e.g. the Ban Cơ yếu token driver) in production; SoftHSM2 for development and tests.
+EOFFICE_PKCS11_MODULE = env_str("EOFFICE_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
 
 # --- Time and language ---------------------------------------------------------------
 # Stored in UTC, shown in Vietnam time as dd/mm/yyyy.

@@ -64,6 +64,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         from app.registry import history  # noqa: F401  (never-delete and append-only guards)
 
         register_error_pages(app)
+        from app.files import clamav
+        from app.files.pipeline import register_inspector
+        from app.health import register_health
+
+        # QĐ 778 Đ13.2: scan before attaching — every upload, whatever its way in.
+        register_inspector(app, clamav.inspect)
+        register_health(app)
         if app.config["EOFFICE_SYNC_ROLES_ON_START"]:
             _sync_reference_data_if_migrated()
     return app
@@ -98,6 +105,7 @@ def _register(appbuilder: AppBuilder) -> None:
     from app.routing.notification_views import register_views as register_notification_views
     from app.routing.views import register_views as register_routing_views
     from app.routing.work_views import register_views as register_work_views
+    from app.signatures.views import register_views as register_signing_views
     from app.views import AgencyView, DepartmentView
 
     appbuilder.add_view(
@@ -114,6 +122,7 @@ def _register(appbuilder: AppBuilder) -> None:
     register_work_views(appbuilder)
     register_notification_views(appbuilder)
     register_report_views(appbuilder)
+    register_signing_views(appbuilder)
     appbuilder.add_api(AgencyApi)
     appbuilder.add_api(DepartmentApi)
     appbuilder.add_api(UserApi)

@@ -92,3 +92,43 @@ def scheduler_command() -> None:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         scheduler.shutdown(wait=False)
+
+
+@eoffice_cli.group("signatures", help="Digital signatures on PDF attachments.")
+def signatures_cli() -> None:
+    pass
+
+
+@signatures_cli.command("verify")
+@click.option("--all", "every", is_flag=True, help="Check every stored PDF attachment.")
+@click.option("--attachment", "attachment_id", type=int, default=None,
+              help="Check this attachment only (its id).")
+@with_appcontext
+def verify_signatures_command(every: bool, attachment_id: int | None) -> None:
+    """Check the signatures of stored PDFs again, e.g. after the trust roots changed
+    (TRUST_ROOTS_DIR); updates each document's legal status, and its history where the
+    result changed."""
+    from sqlalchemy import select
+
+    from app import db
+    from app.models import Attachment
+    from app.signatures.verify import PDF_MIME, verify_and_record
+
+    if every == (attachment_id is not None):
+        raise click.UsageError("Give either --all or --attachment ID.")
+    query = select(Attachment.id).where(Attachment.mime_type == PDF_MIME).order_by(Attachment.id)
+    if attachment_id is not None:
+        query = query.where(Attachment.id == attachment_id)
+    ids = db.session.scalars(query).all()
+    if attachment_id is not None and not ids:
+        raise click.ClickException(f"No PDF attachment with id {attachment_id}.")
+    counts = {"valid": 0, "invalid": 0, "unsigned": 0}
+    for start in range(0, len(ids), 100):
+        for attachment in db.session.scalars(
+                select(Attachment).where(Attachment.id.in_(ids[start:start + 100]))).all():
+            verify_and_record(db.session, attachment, record_unchanged=False)
+            counts[attachment.signature_state] = counts.get(attachment.signature_state, 0) + 1
+        db.session.commit()
+        db.session.expunge_all()
+    click.echo(f"PDF files checked: {len(ids)} (valid: {counts['valid']}, "
+               f"invalid: {counts['invalid']}, unsigned: {counts['unsigned']})")

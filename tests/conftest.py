@@ -81,6 +81,16 @@ def pki():
 
 
 @pytest.fixture(scope="session")
+def soft_token(pki, tmp_path_factory):
+    """A SoftHSM2 token (PKCS#11) holding pki.person's key and certificate."""
+    from tests.softhsm import INSTALL_HINT, create_token, missing_tools
+
+    if missing := missing_tools():
+        pytest.fail(f"PKCS#11 tests need {', '.join(missing)}; install with: {INSTALL_HINT}")
+    return create_token(tmp_path_factory.mktemp("softhsm"), pki.person)
+
+
+@pytest.fixture(scope="session")
 def clamd_socket():
     """A running clamd with the test signatures (started if needed)."""
     from tests.services import ensure_clamd

@@ -51,7 +51,7 @@ def test_every_setting_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("EOFFICE_STORAGE_DIR", str(tmp_path / "files"))
     monkeypatch.setenv("EOFFICE_BACKUP_DIR", str(tmp_path / "backups"))
     monkeypatch.setenv("EOFFICE_TRUST_ROOTS_DIR", str(tmp_path / "roots"))
-    monkeypatch.setenv("CLAMD_ADDRESS", "127.0.0.1:3310")
+    monkeypatch.setenv("EOFFICE_CLAMD_HOST", "clamav.internal")
     monkeypatch.setenv("EOFFICE_TIMEZONE", "Asia/Ho_Chi_Minh")
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")
     sys.modules.pop("config", None)
@@ -61,7 +61,7 @@ def test_every_setting_comes_from_the_environment(monkeypatch, tmp_path):
         assert config.STORAGE_DIR == str(tmp_path / "files")
         assert config.BACKUP_DIR == str(tmp_path / "backups")
         assert config.TRUST_ROOTS_DIR == str(tmp_path / "roots")
-        assert config.CLAMD_ADDRESS == "127.0.0.1:3310"
+        assert config.EOFFICE_CLAMD_HOST == "clamav.internal"
         assert config.SECRET_KEY == "from-the-environment"
         assert config.BABEL_DEFAULT_LOCALE == "vi"
     finally:

@@ -13,6 +13,10 @@ change in one place:
 5. the registered inspectors run, in order, on the complete temporary file;
 6. only then does the file enter the attachment store (content-addressed, deduplicated).
 
+``inspect_small_upload()`` applies steps 1-5 (with its own allow-list and limit) to a
+small file that is not an attachment — a signing key, a signature image — and returns
+its bytes without storing it.
+
 A refusal raises ``UploadRefused``: a stable ``code`` for programs and a translated
 ``message`` for people. It is logged at WARNING with the file name, and nothing is left in
 the store or its temporary folder.
@@ -24,8 +28,8 @@ is the one of the extension.
 Inspectors
 ----------
 An inspector is a callable ``inspector(path, upload)`` registered with
-``register_inspector(app, inspector)`` (from ``create_app``); the ClamAV malware scan and
-the PDF signature verification plug in here. Contract:
+``register_inspector(app, inspector)`` (from ``create_app``); the ClamAV malware scan
+(``app.files.clamav.inspect``) and the PDF signature verification plug in here. Contract:
 
 - ``path`` is a complete, readable temporary file: read it, never change, move or delete it;
 - ``upload`` (``UploadInfo``) holds the cleaned file name, extension, MIME type, the type
@@ -43,7 +47,8 @@ import logging
 import mimetypes
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +56,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from app.files.store import CHUNK_SIZE, Readable, get_store
+from app.files.store import CHUNK_SIZE, Readable, StagedBlob, get_store
 
 log = logging.getLogger(__name__)
 
@@ -261,25 +266,63 @@ def accept_upload(
     to inspectors). Needs an application context.
     """
     name = clean_filename(filename)
+    limit = current_app.config["EOFFICE_MAX_UPLOAD_MB"]
     try:
-        accepted = _accept(stream, name, declared_mime)
+        with _inspected(stream, name, declared_mime, allowed_types(), max_upload_bytes(),
+                        limit) as (staged, upload):
+            blob = staged.commit()
     except UploadRefused as refused:
-        with force_locale("en"):
-            reason = str(refused.message)
-        log.warning("upload refused: %r: %s (%s)", name, refused.code, reason)
+        _log_refusal(name, refused)
         raise
-    log.info("upload accepted: %r: %s, %d bytes", name, accepted.sha256, accepted.size)
-    return accepted
+    log.info("upload accepted: %r: %s, %d bytes", name, blob.sha256, blob.size)
+    return AcceptedFile(blob.sha256, blob.size, name, upload.mime_type)
 
 
-def _accept(stream: Readable, name: str, declared_mime: str | None) -> AcceptedFile:
+def inspect_small_upload(
+    stream: Readable,
+    filename: str | None,
+    allowed_extensions: Iterable[str],
+    max_bytes: int,
+    declared_mime: str | None = None,
+) -> bytes:
+    """The same checks as ``accept_upload`` for a small file that is not an attachment
+    (a signing key, a signature image): ``allowed_extensions`` instead of the attachment
+    allow-list, ``max_bytes`` as the limit, the content check and every inspector — the
+    malware scan included (QĐ 778 Đ13.2). Returns the file's bytes; nothing is stored.
+    Raises ``UploadRefused``."""
+    name = clean_filename(filename)
+    allowed = tuple(e.strip().lower().lstrip(".") for e in allowed_extensions if e.strip())
+    try:
+        with _inspected(stream, name, declared_mime, allowed, max_bytes,
+                        f"{max_bytes / MB:g}") as (staged, _upload):
+            return staged.path.read_bytes()
+    except UploadRefused as refused:
+        _log_refusal(name, refused)
+        raise
+
+
+def _log_refusal(name: str, refused: UploadRefused) -> None:
+    with force_locale("en"):
+        reason = str(refused.message)
+    log.warning("upload refused: %r: %s (%s)", name, refused.code, reason)
+
+
+@contextmanager
+def _inspected(
+    stream: Readable,
+    name: str,
+    declared_mime: str | None,
+    allowed: tuple[str, ...],
+    max_bytes: int,
+    limit_mb: object,
+) -> Iterator[tuple[StagedBlob, UploadInfo]]:
+    """Steps 1-5 of the module docstring: yields the staged file and what the inspectors
+    learnt once every check passed; leaving the block without committing removes it."""
     extension = extension_of(name)
-    allowed = allowed_types()
     if extension not in allowed:
         raise _not_allowed(extension, allowed)
     kind = file_type(extension)
-    limit = current_app.config["EOFFICE_MAX_UPLOAD_MB"]
-    with get_store().stage(_SizeLimit(stream, max_upload_bytes(), limit)) as staged:
+    with get_store().stage(_SizeLimit(stream, max_bytes, limit_mb)) as staged:
         if staged.size == 0:
             raise UploadRefused("empty", _l("The file is empty."))
         if not content_matches(kind, staged.path):
@@ -296,8 +339,7 @@ def _accept(stream: Readable, name: str, declared_mime: str | None) -> AcceptedF
         )
         for inspector in inspectors():
             inspector(staged.path, upload)
-        blob = staged.commit()
-    return AcceptedFile(blob.sha256, blob.size, name, kind.mime_type)
+        yield staged, upload
 
 
 def _not_allowed(extension: str, allowed: tuple[str, ...]) -> UploadRefused:

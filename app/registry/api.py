@@ -26,6 +26,8 @@ from app.registry.registers import prepare_register
 from app.registry.views import readable_attachment, send_attachment
 from app.security.roles import INCOMING_ALL, OUTGOING_ALL
 from app.security.scope import current_user, scoped
+from app.signatures import workflow
+from app.signatures.labels import signature_summary
 from app.validation import DomainValidationError, refusal
 
 DOCUMENT_FIELDS = ["subject", "urgency", "secrecy", "page_count", "description"]
@@ -38,7 +40,7 @@ INCOMING_SHOW = [
     "author", "code_number", "code_notation", "document_date", "document_type.id",
     "document_type.name", "subject", "signer_name", "urgency", "page_count", "due_date",
     "to_places", "return_reason", "arrived_at", "source_outgoing.id",
-    "presented_at", "presented_to.id",
+    "presented_at", "presented_to.id", "legal_status",
 ]
 OUTGOING_FIELDS = DOCUMENT_FIELDS + [
     "document_type", "drafting_department", "signing_authority", "signer_name",
@@ -48,7 +50,7 @@ OUTGOING_SHOW = [
     "id", "status", "number", "notation", "year", "issued_date",
     "document_type.id", "document_type.name", "subject", "drafting_department.id",
     "signing_authority", "signer_name", "signer_position", "urgency", "page_count",
-    "issued_amount", "due_date", "replaces.id", "cancel_reason", "created_at",
+    "issued_amount", "due_date", "replaces.id", "cancel_reason", "created_at", "legal_status",
 ]
 
 
@@ -179,7 +181,8 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     method_permission_name = {
         **READ_WRITE_METHODS, "submit_step": "write", "return_step": "write",
         "approve_step": "approve", "issue_step": "issue", "send_step": "issue",
-        "cancel_step": "issue", "upload_files": "write",
+        "cancel_step": "issue", "upload_files": "write", "sign_step": "approve",
+        "agency_sign_step": "issue",
     }
     base_permissions = list(OUTGOING_ALL)
     exclude_route_methods = {"delete"}
@@ -188,7 +191,8 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     list_columns = show_columns = OUTGOING_SHOW
     add_columns = edit_columns = OUTGOING_FIELDS
     server_filled = ("urgency", "secrecy", "signing_authority")
-    search_columns = ["status", "issued_date", "document_type", "urgency", "year"]
+    search_columns = ["status", "issued_date", "document_type", "urgency", "year",
+                      "legal_status"]
 
     def prepare(self, item: OutgoingDocument) -> None:
         item.agency_id = item.agency_id or current_user().agency_id
@@ -214,6 +218,23 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     def approve_step(self, pk: int):
         return self.run_step(pk, lambda item, body: outgoing.transition(
             db.session, item, "approve", body.get("comment"), signer=current_user()))
+
+    @expose("/<int:pk>/sign", methods=["POST"])
+    @protect()
+    @safe
+    def sign_step(self, pk: int):
+        """Ký số and approve (leader): ``{"secret": "password or PIN", "comment": ...}``."""
+        return self.run_step(pk, lambda item, body: workflow.sign_and_approve(
+            db.session, item, current_user(), str(body.get("secret") or ""),
+            body.get("comment")))
+
+    @expose("/<int:pk>/agency-sign", methods=["POST"])
+    @protect()
+    @safe
+    def agency_sign_step(self, pk: int):
+        """The agency's signature after issuance (văn thư): ``{"secret": "..."}``."""
+        return self.run_step(pk, lambda item, body: workflow.apply_agency_signature(
+            db.session, item, current_user(), str(body.get("secret") or "")))
 
     @expose("/<int:pk>/issue", methods=["POST"])
     @protect()
@@ -270,20 +291,29 @@ class AttachmentApi(ScopedModelApi):
     resource_name = "attachment"
     datamodel = SQLAInterface(Attachment)
     class_permission_name = "Attachment"
-    method_permission_name = {**READ_WRITE_METHODS, "content": "read"}
+    method_permission_name = {**READ_WRITE_METHODS, "content": "read", "signatures": "read"}
     # Shared with AttachmentView; uploads go through the document APIs.
     base_permissions = ["can_read", "can_write"]
-    include_route_methods = {"get", "get_list", "info", "content"}
+    include_route_methods = {"get", "get_list", "info", "content", "signatures"}
     base_filters = scoped("Attachment")
     base_order = ("id", "desc")
     list_columns = show_columns = ["id", "filename", "size", "mime_type", "sha256",
-                                   "outgoing.id", "incoming.id", "uploaded_at"]
+                                   "outgoing.id", "incoming.id", "uploaded_at",
+                                   "signature_state"]
 
     @expose("/<int:pk>/content", methods=["GET"])
     @protect()
     def content(self, pk: int):
         """The file itself, byte for byte, with its original name."""
         return send_attachment(readable_attachment(pk))
+
+    @expose("/<int:pk>/signatures", methods=["GET"])
+    @protect()
+    def signatures(self, pk: int):
+        """What the verification of each signature in the file showed."""
+        attachment = readable_attachment(pk)
+        return self.response(200, signature_state=attachment.signature_state,
+                             result=[signature_summary(s) for s in attachment.signatures])
 
 
 def json_date(value: Any, field: str):

@@ -23,6 +23,7 @@ from app.models import (
 from app.registry import history
 from app.registry.outgoing import EDITABLE
 from app.security.scope import current_user
+from app.signatures.verify import is_pdf, verify_and_record
 from app.validation import DomainValidationError
 
 
@@ -87,6 +88,10 @@ def _add_rows(session, document, files, action: str, assignment=None) -> list[At
         rows.append(row)
     if rows:
         history.record(session, document, action, comment=", ".join(row.filename for row in rows))
+        session.flush()
+        # QĐ 778 Đ7: every PDF is checked for signatures as it arrives; the result, the
+        # document's legal status and a history entry are stored with it.
+        verify_and_record(session, *(row for row in rows if is_pdf(row)))
     return rows
 
 

@@ -25,6 +25,7 @@ from app.registry.registers import choose_register
 from app.registry.rules import document_errors
 from app.registry.text import fold_all
 from app.security.scope import current_user
+from app.signatures.documents import copy_checks
 from app.validation import raise_if_errors, refusal
 
 EDITABLE = (OutgoingStatus.draft, OutgoingStatus.in_review)
@@ -173,11 +174,14 @@ def deliver_internally(session, document: OutgoingDocument, agency: Agency) -> I
     session.add(incoming)
     session.flush()
     for attachment in document.attachments:
-        session.add(Attachment(
+        copy = Attachment(
             agency_id=agency.id, incoming_id=incoming.id, sha256=attachment.sha256,
             size=attachment.size, filename=attachment.filename,
             mime_type=attachment.mime_type, uploaded_by_id=attachment.uploaded_by_id,
-        ))
+        )
+        copy_checks(attachment, copy)
+        session.add(copy)
+    incoming.legal_status = document.legal_status
     history.record(session, incoming, "arrived", to_status=IncomingStatus.arrived,
                    comment=sender.name)
     return incoming

@@ -25,6 +25,7 @@ from app.models import (
     Direction,
     IncomingDocument,
     IncomingStatus,
+    LegalStatus,
     OutgoingDocument,
     OutgoingStatus,
     Register,
@@ -48,6 +49,8 @@ from app.registry.registers import open_year, prepare_register
 from app.routing.assignments import ROUTABLE
 from app.security.roles import INCOMING_ALL, OUTGOING_ALL
 from app.security.scope import AgencyScopeFilter, may_read, scoped
+from app.signatures.documents import main_pdf
+from app.signatures.labels import legal_badge
 from app.validation import DomainValidationError
 
 INCOMING_STATUS_LABELS = {
@@ -109,6 +112,7 @@ DOCUMENT_LABELS = {
     "description": _l("Note"),
     "replaces": _l("Replaces or amends"),
     "time_limit": _l("Time limit"),
+    "legal_status": _l("Legal status"),
 }
 def time_limit_badge(limit) -> Markup:
     """A time limit of NĐ 30 as a badge: red when missed, amber when it is today."""
@@ -119,6 +123,7 @@ def time_limit_badge(limit) -> Markup:
 
 
 INCOMING_FORMATTERS = {
+    "legal_status": legal_badge,
     "time_limit": time_limit_badge,
     "urgency": label_formatter(URGENCY_LABELS),
     "secrecy": label_formatter(SECRECY_LABELS),
@@ -126,6 +131,7 @@ INCOMING_FORMATTERS = {
     "arrival_number": lambda n: format_number(n) if n else "",
 }
 OUTGOING_FORMATTERS = {
+    "legal_status": legal_badge,
     "urgency": label_formatter(URGENCY_LABELS),
     "secrecy": label_formatter(SECRECY_LABELS),
     "status": label_formatter(OUTGOING_STATUS_LABELS),
@@ -318,9 +324,9 @@ class IncomingBaseView(DocumentViewMixin, ScopedModelView):
     formatters_columns = INCOMING_FORMATTERS
     # FAB's search form cannot show enums stored by value; status and urgency have their
     # own lists, and full-text search is app.registry.search.
-    search_columns = ["arrival_date", "document_date", "document_type"]
+    search_columns = ["arrival_date", "document_date", "document_type", "legal_status"]
     show_columns = [
-        "status", "arrival_number", "arrival_date", "register", "author", "code_number",
+        "status", "legal_status", "arrival_number", "arrival_date", "register", "author", "code_number",
         "code_notation", "document_date", "document_type", "subject", "signer_name",
         "urgency", "page_count", "due_date", "to_places", "return_reason", "arrived_at",
     ]
@@ -355,7 +361,7 @@ class IncomingPendingView(IncomingBaseView):
     show_title = _l("Incoming document")
     base_filters = scoped("IncomingDocument") + [["status", FilterEqual, IncomingStatus.arrived]]
     list_columns = ["urgency", "arrived_at", "author", "code_notation", "subject", "due_date",
-                    "time_limit"]
+                    "time_limit", "legal_status"]
 
     def fill_form(self, form, item, agency_id: int):
         form.document_type.choices = type_choices()
@@ -445,7 +451,7 @@ class IncomingRegisteredView(IncomingBaseView):
         ["status", FilterInFunction, not_in(IncomingStatus.arrived, IncomingStatus.returned)],
     ]
     list_columns = ["arrival_number", "arrival_date", "author", "code_notation", "subject",
-                    "urgency", "status", "time_limit"]
+                    "urgency", "status", "time_limit", "legal_status"]
 
 
 # --- Văn bản đi ----------------------------------------------------------------------------
@@ -459,9 +465,9 @@ class OutgoingBaseView(DocumentViewMixin, ScopedModelView):
     base_order = ("id", "desc")
     label_columns = DOCUMENT_LABELS
     formatters_columns = OUTGOING_FORMATTERS
-    search_columns = ["document_type", "issued_date"]
+    search_columns = ["document_type", "issued_date", "legal_status"]
     show_columns = [
-        "status", "number_display", "issued_date", "document_type", "subject",
+        "status", "legal_status", "number_display", "issued_date", "document_type", "subject",
         "drafting_department", "signing_authority", "signer_name", "urgency", "page_count",
         "issued_amount", "due_date", "replaces", "cancel_reason", "created_at",
     ]
@@ -471,7 +477,8 @@ class OutgoingBaseView(DocumentViewMixin, ScopedModelView):
 
     def steps(self, item):
         view = "OutgoingDraftView"
-        steps = {
+        steps = self.signing_steps(item)
+        steps += {
             OutgoingStatus.draft: [
                 (url_for(f"{view}.edit", pk=item.id), _l("Edit"), DEFAULT, "can_write"),
                 (url_for(f"{view}.review", pk=item.id, step="submit"), _l("Submit for approval"),
@@ -493,8 +500,20 @@ class OutgoingBaseView(DocumentViewMixin, ScopedModelView):
                 (url_for("OutgoingIssuedView.cancel_form", pk=item.id), _l("Cancel"),
                  f"{DANGER} pull-right", "can_issue"),
             ],
-        }
-        return steps.get(item.status, [])
+        }.get(item.status, [])
+        return steps
+
+    @staticmethod
+    def signing_steps(item) -> list[tuple[str, str, str, str]]:
+        """Ký số: the leader on a draft under review that has a PDF; the văn thư on an
+        issued document the leader signed and the agency not yet."""
+        if item.status == OutgoingStatus.in_review and main_pdf(item) is not None:
+            return [(url_for("OutgoingSigningView.sign", pk=item.id), _l("Sign and approve"),
+                     PRIMARY, "can_approve")]
+        if item.status == OutgoingStatus.issued and item.legal_status == LegalStatus.person_only:
+            return [(url_for("OutgoingSigningView.agency_sign", pk=item.id),
+                     _l("Agency signature"), PRIMARY, "can_issue")]
+        return []
 
 
 class OutgoingDraftView(OutgoingBaseView):
@@ -511,7 +530,8 @@ class OutgoingDraftView(OutgoingBaseView):
     base_filters = scoped("OutgoingDocument") + [
         ["status", FilterInFunction, lambda: [OutgoingStatus.draft, OutgoingStatus.in_review]],
     ]
-    list_columns = ["urgency", "document_type", "subject", "drafting_department", "status"]
+    list_columns = ["urgency", "document_type", "subject", "drafting_department", "status",
+                    "legal_status"]
     add_columns = edit_columns = [
         "document_type", "subject", "urgency", "secrecy", "drafting_department",
         "signing_authority", "page_count", "issued_amount", "due_date", "replaces",
@@ -580,7 +600,8 @@ class OutgoingPendingView(OutgoingBaseView):
     list_title = _l("Waiting for issuance")
     show_title = _l("Outgoing document")
     base_filters = scoped("OutgoingDocument") + [["status", FilterEqual, OutgoingStatus.approved]]
-    list_columns = ["urgency", "document_type", "subject", "signer_name", "drafting_department"]
+    list_columns = ["urgency", "document_type", "subject", "signer_name", "drafting_department",
+                    "legal_status"]
 
     @expose("/issue/<pk>", methods=["GET", "POST"])
     @has_access
@@ -612,7 +633,7 @@ class OutgoingIssuedView(OutgoingBaseView):
         ["status", FilterInFunction, lambda: [OutgoingStatus.issued, OutgoingStatus.cancelled]],
     ]
     list_columns = ["number_display", "issued_date", "document_type", "subject", "signer_name",
-                    "status"]
+                    "status", "legal_status"]
     order_columns = ["issued_date", "subject", "signer_name", "status"]
 
     @expose("/send/<pk>", methods=["GET", "POST"])
@@ -704,6 +725,9 @@ EVENT_LABELS = {
     "presented": _l("Presented to the leader"),
     "working_files": _l("Working files attached"),
     "reply_proposed": _l("Reply proposed"),
+    "signatures_verified": _l("Digital signatures checked"),
+    "signed": _l("Signed digitally by the leader"),
+    "agency_signed": _l("Agency signature applied"),
 }
 
 

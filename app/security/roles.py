@@ -48,6 +48,10 @@ INCOMING_DIRECT = ("can_read", "can_assign")  # phân công (ý kiến chỉ đ�
 # Việc của tôi: read it, act on one's parts; leaders also follow their units (theo dõi).
 WORK_FOLLOW = ("can_read", "can_write", "can_follow")
 OUTGOING_ALL = ("can_read", "can_write", "can_approve", "can_issue")  # duyệt; phát hành, gửi
+# Chữ ký số: one's own signing profile (write); the agency's seal and key (seal), which
+# the văn thư keeps (NĐ 30 Đ32–33).
+SIGNING_ALL = ("can_read", "can_write", "can_seal")
+SIGNING_OWN = ("can_read", "can_write")
 
 # Menu entries: (resource, permission needed, category or None for the top bar, item).
 MENUS: tuple[tuple[str, str, str | None, str], ...] = (
@@ -66,6 +70,8 @@ MENUS: tuple[tuple[str, str, str | None, str], ...] = (
     ("Work", "can_read", None, "My work"),
     ("Work", "can_follow", "Reports", "Units' workload"),
     ("Report", "can_read", "Reports", "Reports and registers"),
+    ("SigningProfile", "can_write", "Digital signature", "My digital signature"),
+    ("SigningProfile", "can_seal", "Digital signature", "Agency seal and key"),
 )
 
 
@@ -117,7 +123,7 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
             "Agency": READ, "Department": READ, "User": READ, "Register": READ,
             "IncomingDocument": INCOMING_DIRECT, "Attachment": WRITE, "PublicHoliday": READ,
             "OutgoingDocument": ("can_read", "can_write", "can_approve"), "Work": WORK_FOLLOW,
-            "Notification": READ, "Report": READ,
+            "Notification": READ, "Report": READ, "SigningProfile": SIGNING_OWN,
         },
     ),
     RoleDefinition(
@@ -129,6 +135,7 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
             "IncomingDocument": READ, "OutgoingDocument": WRITE, "Attachment": WRITE, "PublicHoliday": READ,
             "Work": WORK_FOLLOW, "Notification": READ,
             "Report": READ,  # their department's part only (app.reports.views)
+            "SigningProfile": SIGNING_OWN,
         },
         own_work_only=frozenset({"IncomingDocument"}),
     ),
@@ -140,7 +147,7 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
             "Agency": READ, "Department": READ, "User": READ, "Register": WRITE,
             "IncomingDocument": INCOMING_CLERK, "Attachment": WRITE, "PublicHoliday": READ,
             "OutgoingDocument": ("can_read", "can_write", "can_issue"), "Work": READ,
-            "Notification": READ, "Report": READ,
+            "Notification": READ, "Report": READ, "SigningProfile": SIGNING_ALL,
         },
     ),
     RoleDefinition(
