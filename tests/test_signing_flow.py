@@ -18,12 +18,15 @@ from app.models import (
     OutgoingDocument,
     OutgoingStatus,
     SignatureKind,
+    SigningAuthority,
     SigningProfile,
 )
 from app.registry.numbering import display_number
-from tests.directory_data import BINH_SON, account, department
+from app.signatures.workflow import signature_title
+from tests.directory_data import BINH_SON, STTTT, account, department
 from tests.pki import PASSWORD
 from tests.registry_data import doc_type
+from tests.sample_files import EICAR, EICAR_SIGNATURE
 from tests.signing_samples import attachment_pdf, decision_pdf, seal_png, signature_png
 from tests.support import ApiClient, WebClient
 
@@ -56,12 +59,13 @@ def profiles(app, pki):
         set_up_profile(WebClient(app).login(CLERK), "/signing/agency", pki.agency, seal_png())
 
 
-def draft_for_signing(app, subject: str) -> OutgoingDocument:
-    officer = WebClient(app).login(OFFICER)
+def draft_for_signing(app, subject: str, officer_name: str = OFFICER,
+                      unit: tuple[str, str] = (BINH_SON, "Phòng Nội vụ")) -> OutgoingDocument:
+    officer = WebClient(app).login(officer_name)
     response = officer.submit("/outgoing/drafts/add", {
         "document_type": str(doc_type("Quyết định").id), "subject": subject,
         "urgency": "normal", "secrecy": "none", "signing_authority": "TM",
-        "drafting_department": str(department(BINH_SON, "Phòng Nội vụ").id),
+        "drafting_department": str(department(*unit).id),
         "files": [file("Quyết định.pdf", decision_pdf(subject)),
                   file("Phụ lục danh sách.pdf", attachment_pdf())],
     })
@@ -184,3 +188,52 @@ def test_signing_through_the_api(app, profiles):
     assert checks.status_code == 200 and checks.json["signature_state"] == "valid"
     assert [c["kind"] for c in checks.json["result"]] == ["person", "agency"]
     assert all(c["valid"] and c["trusted"] for c in checks.json["result"])
+
+
+def test_a_leader_signs_with_a_pkcs11_token(app, soft_token):
+    """USB tokens and HSMs are PKCS#11: the key never leaves the token (SoftHSM2 here)."""
+    leader = WebClient(app).login("lanhdao.stttt")
+    form = {"form": "pkcs11", "token_label": soft_token.token_label,
+            "key_label": soft_token.key_label}
+    wrong = leader.submit("/signing/mine", {**form, "pin": "000000"})
+    assert wrong.status_code == 200 and "alert-danger" in wrong.text
+    assert profile_of(f"user:{account('lanhdao.stttt').id}") is None
+    assert leader.submit("/signing/mine", {**form, "pin": soft_token.pin}).status_code == 302
+    profile = profile_of(f"user:{account('lanhdao.stttt').id}")
+    assert profile.key_source == "pkcs11" and profile.pkcs12_encrypted is None
+    assert soft_token.pin not in (profile.pkcs11_token_label + profile.pkcs11_key_label)
+
+    draft = draft_for_signing(app, "Quyết định ban hành quy chế sử dụng chữ ký số",
+                              "chuyenvien.stttt", (STTTT, "Phòng Công nghệ thông tin"))
+    assert leader.submit(f"/outgoing/signing/sign/{draft.id}",
+                         {"secret": soft_token.pin}).status_code == 302
+    draft = reload(draft)
+    [person] = min(draft.attachments, key=lambda a: a.id).signatures
+    assert draft.status == OutgoingStatus.approved and person.valid
+    assert person.signer_name == "Nguyễn Văn A"  # the certificate on the token
+
+
+def test_signing_files_pass_the_malware_scanner(web):
+    """A signature image or key file is a file entering the system like any other."""
+    web.login("truongphong.binhson")
+    before = profile_of(f"user:{account('truongphong.binhson').id}")
+    for form in ({"form": "image", "image": file("chu-ky.png", signature_png() + EICAR)},
+                 {"form": "pkcs12", "pkcs12": file("khoa.p12", EICAR), "password": "x"}):
+        response = web.submit("/signing/mine", form)
+        assert response.status_code == 200 and EICAR_SIGNATURE in response.text
+    assert profile_of(f"user:{account('truongphong.binhson').id}") == before
+
+
+@pytest.mark.parametrize("authority, position, expected", [
+    (SigningAuthority.own, "Chủ tịch", "CHỦ TỊCH"),
+    (SigningAuthority.on_behalf, "Chủ tịch", "TM. ỦY BAN NHÂN DÂN HUYỆN BÌNH SƠN\nCHỦ TỊCH"),
+    (SigningAuthority.deputy, "Phó Chủ tịch", "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH"),
+    (SigningAuthority.acting, "Chủ tịch", "Q. CHỦ TỊCH"),
+])
+def test_the_title_above_the_signature_follows_the_signing_authority(authority, position,
+                                                                     expected):
+    """NĐ 30 Phụ lục I, ô 7a: TM., KT., Q. before the signer's position."""
+    leader = account(LEADER)
+    document = OutgoingDocument(agency=leader.agency, signing_authority=authority,
+                                signer_position=position)
+    assert signature_title(document, leader) == expected

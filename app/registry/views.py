@@ -326,7 +326,7 @@ class IncomingBaseView(DocumentViewMixin, ScopedModelView):
     # own lists, and full-text search is app.registry.search.
     search_columns = ["arrival_date", "document_date", "document_type", "legal_status"]
     show_columns = [
-        "status", "legal_status", "arrival_number", "arrival_date", "register", "author", "code_number",
+        "status", "arrival_number", "arrival_date", "register", "author", "code_number",
         "code_notation", "document_date", "document_type", "subject", "signer_name",
         "urgency", "page_count", "due_date", "to_places", "return_reason", "arrived_at",
     ]
@@ -467,7 +467,7 @@ class OutgoingBaseView(DocumentViewMixin, ScopedModelView):
     formatters_columns = OUTGOING_FORMATTERS
     search_columns = ["document_type", "issued_date", "legal_status"]
     show_columns = [
-        "status", "legal_status", "number_display", "issued_date", "document_type", "subject",
+        "status", "number_display", "issued_date", "document_type", "subject",
         "drafting_department", "signing_authority", "signer_name", "urgency", "page_count",
         "issued_amount", "due_date", "replaces", "cancel_reason", "created_at",
     ]

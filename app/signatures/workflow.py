@@ -31,6 +31,7 @@ from app.models import (
     OutgoingDocument,
     OutgoingStatus,
     SignatureKind,
+    SigningAuthority,
     SigningProfile,
     UserAccount,
 )
@@ -91,6 +92,22 @@ def _valid_signature(attachment: Attachment, kind: SignatureKind) -> bool:
     return any(s.valid and s.kind == kind for s in attachment.signatures)
 
 
+def signature_title(document: OutgoingDocument, user: UserAccount) -> str:
+    """Ô 7a of NĐ 30 Phụ lục I: the authority line, then the signer's position, upper
+    case ("TM. UBND HUYỆN BÌNH SƠN / CHỦ TỊCH", "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH",
+    "Q. CHỦ TỊCH"). For TL. and TUQ. the head's position is not known here, so only the
+    signer's position is shown."""
+    position = (document.signer_position or user.position or "").upper()
+    authority = document.signing_authority
+    if authority == SigningAuthority.on_behalf:
+        return f"TM. {document.agency.name.upper()}\n{position}"
+    if authority == SigningAuthority.deputy and position.startswith("PHÓ "):
+        return f"KT. {position.removeprefix('PHÓ ')}\n{position}"
+    if authority == SigningAuthority.acting:
+        return f"Q. {position}"
+    return position
+
+
 def sign_and_approve(session, document: OutgoingDocument, user: UserAccount, secret: str,
                      comment: str | None = None) -> Attachment:
     """Ký số của người có thẩm quyền on the main document, then approval."""
@@ -99,7 +116,7 @@ def sign_and_approve(session, document: OutgoingDocument, user: UserAccount, sec
     attachment = main_pdf(document)
     _needs(attachment is not None, "files", _l("The document has no PDF file to sign."))
     profile = profiles.find_profile(session, user=user)
-    title = (document.signer_position or user.position or "").upper()
+    title = signature_title(document, user)
     with signer_for(profile, secret) as signer:
         signed = sign_as_person(read_file(attachment), signer, title=title,
                                 name=user.get_full_name(), image_png=profiles.image_of(profile))
