@@ -86,7 +86,10 @@ class ScopedViewMixin:
 
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name: str, pk: Any):
-        """Like FAB's, but an action only reaches rows the scope lets through."""
+        """Like FAB's, but an action only reaches rows the scope lets through, and an
+        unknown action is a 404 (FAB's answers 500)."""
+        if name not in self.actions:
+            abort(404)
         if self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters) is None:
             abort(404)
         return super().action(name, pk)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 
 from app import db
-from app.models import IncomingDocument, IncomingStatus, OutgoingDocument, OutgoingStatus
+from app.models import Direction, IncomingDocument, IncomingStatus, OutgoingDocument, OutgoingStatus
 from app.registry.numbering import display_number
+from app.registry.registers import open_year
 from app.registry.text import fold
 from tests.directory_data import BINH_SON, agency, count, department
 from tests.registry_data import PDF, doc_type, upload
@@ -170,3 +171,12 @@ def test_urgent_documents_come_first_in_every_list(web):
                                      "Công văn khẩn về dịch bệnh", "Báo cáo định kỳ tháng",
                                      "Thư mời họp thường lệ")]
     assert order == sorted(order)  # flash, urgent, then the newest normal ones
+
+
+def test_an_unknown_list_action_is_not_found(web):
+    """A mistyped or forged action URL answers 404, never a server error."""
+    web.login("vanthu.binhson")
+    [register, *_] = open_year(db.session, agency(BINH_SON).id, Direction.outgoing, 2026)
+    db.session.commit()
+    for method in (web.client.get, web.client.post):
+        assert method(f"/registerview/action/khong-co/{register.id}").status_code == 404

@@ -114,7 +114,7 @@ class RoutingView(BaseView):
         form.leader.choices = [(u.id, " — ".join(p for p in (u.get_full_name(), u.position) if p))
                                for u in leaders_of(document.agency_id)]
         if request.method == "POST" and form.validate():
-            leader = db.session.get(UserAccount, form.leader.data)
+            leader = db.session.get(UserAccount, form.leader.data) if form.leader.data else None
             try:
                 if leader is None:
                     raise DomainValidationError({"leader": [str(_l("Choose a leader of your agency."))]})
