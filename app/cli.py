@@ -112,7 +112,8 @@ def verify_signatures_command(every: bool, attachment_id: int | None) -> None:
 
     from app import db
     from app.models import Attachment
-    from app.signatures.verify import PDF_MIME, verify_and_record
+    from app.signatures.documents import PDF_MIME
+    from app.signatures.verify import verify_and_record
 
     if every == (attachment_id is not None):
         raise click.UsageError("Give either --all or --attachment ID.")

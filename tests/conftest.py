@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -98,45 +99,54 @@ def clamd_socket():
     return ensure_clamd()
 
 
-@pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory, pki, clamd_socket):
+def demo_app(database_url: str, instance: Path, pki, clamd_socket: str, **config):
+    """An eOffice on ``database_url`` with its own folders under ``instance``, migrated,
+    with the roles, catalogues and demo data loaded; ``config`` adds or overrides
+    settings. Close it with ``dispose_app``."""
     from flask_migrate import upgrade
 
-    from app import create_app
-    from app import db as database
+    from app import create_app, db
     from app.demo import load_demo
     from app.registry.catalogues import sync_document_types
     from app.security.roles import sync_roles
 
-    instance = tmp_path_factory.mktemp("instance")
+    flask_app = create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "EOFFICE_SYNC_ROLES_ON_START": False,
+        "TESTING": True,
+        "STORAGE_DIR": str(instance / "storage"),
+        "BACKUP_DIR": str(instance / "backups"),
+        "TRUST_ROOTS_DIR": str(pki.write_trust_roots(instance / "trust-roots")),
+        "EOFFICE_CLAMD_SOCKET": clamd_socket,
+        **config,
+    })
+    with flask_app.app_context():
+        upgrade()
+        sync_roles()
+        sync_document_types(db.session)
+        load_demo()
+    return flask_app
+
+
+def dispose_app(flask_app) -> None:
+    from app import db
+
+    with flask_app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory, pki, clamd_socket):
     engine_options = {"pool_pre_ping": True, "pool_size": 20, "max_overflow": 20}
     if database_url.startswith("postgresql"):
         # A throw-away database need not wait for the disk at every commit; what the
         # tests check (numbers, rows, answers) does not depend on it.
         engine_options["connect_args"] = {"options": "-c synchronous_commit=off"}
-    flask_app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
-            "EOFFICE_SYNC_ROLES_ON_START": False,
-            "TESTING": True,
-            "STORAGE_DIR": str(instance / "storage"),
-            "BACKUP_DIR": str(instance / "backups"),
-            "TRUST_ROOTS_DIR": str(pki.write_trust_roots(instance / "trust-roots")),
-            "EOFFICE_CLAMD_SOCKET": clamd_socket,
-        }
-    )
-    with flask_app.app_context():
-        upgrade()
-        sync_roles()
-        sync_document_types(database.session)
-        load_demo()
+    flask_app = demo_app(database_url, tmp_path_factory.mktemp("instance"), pki, clamd_socket,
+                         SQLALCHEMY_ENGINE_OPTIONS=engine_options)
     yield flask_app
-    with flask_app.app_context():
-        from app import db
-
-        db.session.remove()
-        db.engine.dispose()
+    dispose_app(flask_app)
 
 
 @pytest.fixture(autouse=True)

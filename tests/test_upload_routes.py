@@ -278,13 +278,7 @@ def test_every_route_is_app_code_or_a_fab_view_without_file_handling(app):
 def sweep_app(db_engine_name, tmp_path_factory, pki, clamd_socket):
     """The real app on a throw-away database and folders, with the demo data, CSRF off
     (so that every request reaches its view), and rows for the URL parameters."""
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.demo import load_demo
-    from app.registry.catalogues import sync_document_types
-    from app.security.roles import sync_roles
-    from tests.conftest import _create_pg_database, _drop_pg_database
+    from tests.conftest import _create_pg_database, _drop_pg_database, demo_app, dispose_app
 
     instance = tmp_path_factory.mktemp("sweep-instance")
     pg_name = None
@@ -292,30 +286,17 @@ def sweep_app(db_engine_name, tmp_path_factory, pki, clamd_socket):
         pg_name, url = _create_pg_database()
     else:
         url = f"sqlite:///{instance / 'eoffice-sweep.db'}"  # inside the folder searched
-    flask_app = create_app({
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "EOFFICE_SYNC_ROLES_ON_START": False,
+    flask_app = demo_app(
+        url, instance, pki, clamd_socket,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         # Errors answer 500 as in production instead of stopping the sweep.
-        "TESTING": False,
-        "PROPAGATE_EXCEPTIONS": False,
-        "WTF_CSRF_ENABLED": False,
-        "STORAGE_DIR": str(instance / "storage"),
-        "BACKUP_DIR": str(instance / "backups"),
-        "TRUST_ROOTS_DIR": str(pki.write_trust_roots(instance / "trust-roots")),
-        "EOFFICE_CLAMD_SOCKET": clamd_socket,
-    })
-    flask_app.config["SWEEP_INSTANCE"] = instance
+        TESTING=False, PROPAGATE_EXCEPTIONS=False, WTF_CSRF_ENABLED=False,
+        SWEEP_INSTANCE=instance,
+    )
     with flask_app.app_context():
-        upgrade()
-        sync_roles()
-        sync_document_types(db.session)
-        load_demo()
         flask_app.config["SWEEP_IDS"] = _rows_for_url_parameters()
     yield flask_app
-    with flask_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    dispose_app(flask_app)
     if pg_name:
         _drop_pg_database(pg_name)
 

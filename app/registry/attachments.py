@@ -23,7 +23,8 @@ from app.models import (
 from app.registry import history
 from app.registry.outgoing import EDITABLE
 from app.security.scope import current_user
-from app.signatures.verify import is_pdf, verify_and_record
+from app.signatures.documents import is_pdf
+from app.signatures.verify import verify_and_record
 from app.validation import DomainValidationError
 
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from app.models import Attachment, AttachmentSignature
 
-PDF = "application/pdf"
+PDF_MIME = "application/pdf"
+
+
+def is_pdf(attachment: Attachment) -> bool:
+    return (attachment.mime_type or "").lower() == PDF_MIME
 
 
 def own_pdfs(document) -> list[Attachment]:
-    """The document's own PDF files, oldest first (working files do not count)."""
-    return sorted((a for a in document.attachments if a.mime_type == PDF), key=lambda a: a.id)
+    """The document's own PDF files, oldest first (``attachments`` is ordered by id);
+    a handler's working files (tệp xử lý) do not count."""
+    return [a for a in document.attachments if a.assignment_id is None and is_pdf(a)]
 
 
 def main_pdf(document) -> Attachment | None:

@@ -9,7 +9,7 @@ document's own files count; a handler's working files (tệp xử lý, assignmen
 from __future__ import annotations
 
 from app.models import LegalStatus, SignatureKind
-from app.signatures.verify import is_pdf
+from app.signatures.documents import own_pdfs
 
 
 def legal_status_of(document) -> LegalStatus | None:
@@ -17,7 +17,7 @@ def legal_status_of(document) -> LegalStatus | None:
     invalid (or a PDF could not be read); ``valid_original`` if one PDF carries a valid
     signature of a person and a valid signature of the agency; else ``person_only``,
     ``agency_only`` or ``unsigned``."""
-    pdfs = [a for a in document.attachments if a.assignment_id is None and is_pdf(a)]
+    pdfs = own_pdfs(document)
     if not pdfs:
         return None
     if any(a.signature_state == "invalid" or any(not s.valid for s in a.signatures)

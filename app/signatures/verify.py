@@ -8,7 +8,7 @@ revocation data found in the file, and whether — and how — the document chan
 signing. A file that cannot be read as a PDF raises ``UnreadablePdf``; nothing else
 escapes, whatever the bytes.
 
-``record_signatures(session, attachment)`` stores those reports as AttachmentSignature
+``check_attachment(session, attachment)`` stores those reports as AttachmentSignature
 rows and sets ``attachment.signature_state``; ``verify_and_record(session, *attachments)``
 also refreshes the documents' legal status and writes the result into their history.
 Every upload (``app.registry.attachments``) and every signing calls it.
@@ -54,11 +54,11 @@ from pyhanko.sign.validation.status import PdfSignatureStatus
 from app.files.store import get_store
 from app.i18n import format_date, utcnow
 from app.models import Attachment, AttachmentSignature, SignatureKind
+from app.signatures.documents import is_pdf
 from app.signatures.trust import TrustRoots, trust_roots, validation_context
 
 log = logging.getLogger(__name__)
 
-PDF_MIME = "application/pdf"
 MODIFICATION_LEVELS = {
     ModificationLevel.NONE: "none",
     ModificationLevel.LTA_UPDATES: "lta_updates",
@@ -517,20 +517,12 @@ def _reason(row: AttachmentSignature) -> str:
     return row.trust_problem or str(_l("not valid"))
 
 
-def is_pdf(attachment: Attachment) -> bool:
-    return (attachment.mime_type or "").lower() == PDF_MIME
-
-
-def record_signatures(session, attachment: Attachment) -> list[AttachmentSignature]:
-    """Verify a PDF attachment's signatures now and store them (replacing earlier rows);
-    sets ``signature_state``: "unsigned", "valid" (all valid) or "invalid" (any invalid,
-    or the file cannot be read). Any other type: no rows, state None."""
-    return list(check_attachment(session, attachment).rows)
-
-
 def check_attachment(session, attachment: Attachment,
                      roots: TrustRoots | None = None) -> AttachmentCheck:
-    """``record_signatures`` returning also why a file could not be checked."""
+    """Verify a PDF attachment's signatures now and store them (replacing earlier rows);
+    sets ``signature_state``: "unsigned", "valid" (all valid) or "invalid" (any invalid,
+    or the file cannot be read), and says why a file could not be checked. Any other
+    type: no rows, state None."""
     if attachment.id is None:
         session.flush()
     if attachment.signatures:

@@ -9,7 +9,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 
 from app import db
-from app.models import OutgoingDocument
+from app.models import OutgoingDocument, SigningProfile
 from app.registry.views import finish_step, refuse, render_step
 from app.security.roles import OUTGOING_ALL, SIGNING_ALL
 from app.security.scope import may_read
@@ -48,8 +48,6 @@ class SigningProfileView(BaseView):
     @expose("/image/<int:profile_id>")
     @has_access
     def image(self, profile_id: int):
-        from app.models import SigningProfile
-
         profile = db.session.get(SigningProfile, profile_id)
         if profile is None or profile.agency_id != g.user.agency_id or not profile.image_sha256:
             abort(404)

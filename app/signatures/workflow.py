@@ -133,8 +133,9 @@ def apply_agency_signature(session, document: OutgoingDocument, user: UserAccoun
     document, then the agency key and seal; separate attachment files top right."""
     _needs(document.status == OutgoingStatus.issued, "status",
            _l("The agency signs a document only after it is issued."))
-    attachment = main_pdf(document)
-    _needs(attachment is not None, "files", _l("The document has no PDF file to sign."))
+    pdfs = own_pdfs(document)
+    _needs(bool(pdfs), "files", _l("The document has no PDF file to sign."))
+    attachment, *others = pdfs
     # NĐ 30 Đ33.1.b: the văn thư signs only what the competent person has signed.
     _needs(_valid_signature(attachment, SignatureKind.person), "files",
            _l("The main document has no valid signature of the person who signed it."))
@@ -145,7 +146,6 @@ def apply_agency_signature(session, document: OutgoingDocument, user: UserAccoun
     profile = profiles.find_profile(session, agency_id=document.agency_id)
     signed_at = utcnow()
     number = document.number_display
-    others = own_pdfs(document)[1:]
     with signer_for(profile, secret) as signer:
         numbered = write_issue_number(read_file(attachment), number=number,
                                       place=agency.place_name or agency.name,
@@ -154,13 +154,11 @@ def apply_agency_signature(session, document: OutgoingDocument, user: UserAccoun
                               seal_png=profiles.image_of(profile), signed_at=signed_at)
         separate = [sign_attachment_as_agency(read_file(other), signer, number=number,
                                               signed_at=signed_at) for other in others]
-    changed = []
-    for row, data in zip([attachment, *others], [main, *separate], strict=True):
+    for row, data in zip(pdfs, [main, *separate], strict=True):
         earlier = replace_file(session, row, data)
         history.record(session, document, "agency_signed", comment=_signed_comment(row, earlier))
-        changed.append(row)
-    verify_and_record(session, *changed)
-    return changed
+    verify_and_record(session, *pdfs)
+    return pdfs
 
 
 def _signed_comment(attachment: Attachment, earlier: str) -> str:
