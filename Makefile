@@ -37,12 +37,14 @@ test-postgresql: venv translations ## Run the suite on PostgreSQL only
 	scripts/ensure-postgres
 	$(BIN)/pytest --db=postgresql
 
-system-deps: ## Debian packages the app needs (python3-venv)
+system-deps: ## Debian packages the app needs (python3-venv; OpenLDAP headers to build python-ldap)
 	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || scripts/apt-ensure python3-venv
+	scripts/apt-ensure libldap2-dev libsasl2-dev
 
-test-deps: system-deps clamd ## Debian packages and services the tests need (Chromium, PostgreSQL, ClamAV, SoftHSM2)
-	scripts/apt-ensure chromium fonts-dejavu-core softhsm2 opensc
+test-deps: system-deps clamd ## Debian packages and services the tests need (Chromium, PostgreSQL, Redis, ClamAV, SoftHSM2, OpenLDAP)
+	scripts/apt-ensure chromium fonts-dejavu-core softhsm2 opensc slapd ldap-utils
 	scripts/ensure-postgres
+	scripts/ensure-redis
 
 # QĐ 778 Đ13.2: uploads are scanned before they are stored, so `run` and the tests need a
 # clamd. This one runs as the caller on its own socket with test signatures (no freshclam);
@@ -57,7 +59,7 @@ $(STAMP)/venv: requirements.txt requirements-dev.txt constraints.txt
 	@mkdir -p $(STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements-dev.txt -c constraints.txt 2>&1 | grep -v "^WARNING: Location" || true
-	$(BIN)/python -c "import flask_appbuilder, flask_migrate, psycopg, playwright, pytest, apscheduler, reportlab, openpyxl, aiosmtpd, pypdf, pyhanko, pyclamd, pkcs11"
+	$(BIN)/python -c "import flask_appbuilder, flask_migrate, psycopg, playwright, pytest, apscheduler, reportlab, openpyxl, aiosmtpd, pypdf, pyhanko, pyclamd, pkcs11, ldap, redis, schemathesis"
 	@touch $@
 
 translations: venv ## Compile the Babel catalogues (app/translations/*/LC_MESSAGES/*.mo)

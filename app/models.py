@@ -112,7 +112,7 @@ class Department(Model):
         return self.name
 
 
-class UserAccount(User):
+class UserAccount(User):  # tài khoản người dùng
     """Flask-AppBuilder's user (table ``ab_user``) with the agency it belongs to.
 
     Extended the documented way: a subclass on the same table, named by the security
@@ -132,6 +132,16 @@ class UserAccount(User):
     position: Mapped[str | None] = mapped_column(String(100))  # chức vụ
     official_email: Mapped[str | None] = mapped_column(String(320))  # thư công vụ
     phone: Mapped[str | None] = mapped_column(String(20))
+    # Where the password is checked (QĐ 778 Đ8.2a, Đ16): "ldap" for official mail
+    # directory accounts, "local" for the few who have no mailbox.
+    auth_source: Mapped[str] = mapped_column(String(10), nullable=False, default="local",
+                                             server_default="local")
+    # Set when repeated failed logins lock the account; only an admin clears it.
+    locked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Why the account was deactivated (mailbox revoked, handed over on leaving, ...).
+    inactive_reason: Mapped[str | None] = mapped_column(String(200))
+    # Last time the directory sync found the account's mailbox.
+    directory_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     def get_full_name(self) -> str:
         """Vietnamese order: họ (family name) first, e.g. "Phan Thị Kim"."""
@@ -625,6 +635,8 @@ class NotificationKind(str, enum.Enum):
     assigned = "assigned"  # new work
     due_soon = "due_soon"  # đôn đốc: the deadline is near
     overdue = "overdue"  # đôn đốc: the deadline has passed
+    account = "account"  # to agency admins: new, moved or revoked directory accounts
+    data_export = "data_export"  # a data export request to decide, or its decision
 
 
 class Notification(Model):
@@ -733,3 +745,79 @@ class SigningProfile(Model):
     certificate_valid_to: Mapped[dt.datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow,
                                                     onupdate=utcnow)
+
+
+# --- Accounts and audit (QĐ 778 Đ8.2, Đ16, Đ19) ----------------------------------------------
+
+
+class DirectoryMapping(Model):
+    """Where a directory entry belongs: a value of the mail directory's agency attribute
+    (e.g. ``ou=So Tu phap``) mapped to an agency, and optionally a department, for
+    entries whose attribute does not already carry the agency's code."""
+
+    __tablename__ = "directory_mapping"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    directory_value: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), nullable=False)
+    agency: Mapped[Agency] = relationship(Agency)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    department: Mapped[Department | None] = relationship(Department)
+
+    def __repr__(self) -> str:
+        return self.directory_value
+
+
+class AuditEntry(Model):
+    """Nhật ký hệ thống: one append-only entry, chained to the previous one by
+    ``prev_hash`` so that editing or removing any row breaks the chain there."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (
+        Index("ix_audit_entry_event", "event", "id"),
+        Index("ix_audit_entry_agency", "agency_id", "id"),
+        Index("ix_audit_entry_actor", "actor_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    event: Mapped[str] = mapped_column(String(40), nullable=False)
+    # Who did it (no foreign key: the log outlives anything it mentions).
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str | None] = mapped_column(String(255))
+    agency_id: Mapped[int | None] = mapped_column(Integer)
+    target: Mapped[str | None] = mapped_column(String(255))  # "user:12", "incoming:5"
+    ip: Mapped[str | None] = mapped_column(String(45))
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    entry_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+
+
+class DataExportStatus(str, enum.Enum):
+    pending = "pending"  # chờ lãnh đạo duyệt
+    approved = "approved"
+    rejected = "rejected"
+
+
+class DataExportRequest(Model):
+    """A departing user's request for a copy of their own documents (QĐ 778 Đ19.1c):
+    downloadable only after the agency head approves it."""
+
+    __tablename__ = "data_export_request"
+    __table_args__ = (Index("ix_data_export_request_agency", "agency_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), nullable=False)
+    agency: Mapped[Agency] = relationship(Agency)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), nullable=False, index=True)
+    user: Mapped[UserAccount] = relationship(UserAccount, foreign_keys=[user_id])
+    reason: Mapped[str | None] = mapped_column(String(500))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    status: Mapped[DataExportStatus] = mapped_column(
+        _enum(DataExportStatus, "data_export_status"), nullable=False,
+        default=DataExportStatus.pending)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    decided_by: Mapped[UserAccount | None] = relationship(UserAccount, foreign_keys=[decided_by_id])
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+    downloaded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -7,6 +7,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 
 from app.models import UserAccount
+from app.security import directory_auth, login_guard
 from app.security.views import ScopedResetPasswordView, UserAccountView
 
 
@@ -18,6 +19,14 @@ class EofficeSecurityManager(SecurityManager):
     resetpasswordview = ScopedResetPasswordView
     # FAB's user statistics chart loads Google Charts from the internet.
     userstatschartview = None
+
+    def auth_user_db(self, username, password):
+        return login_guard.guarded(
+            self, username, lambda: super(EofficeSecurityManager, self).auth_user_db(username, password))
+
+    def auth_user_ldap(self, username, password):
+        return login_guard.guarded(
+            self, username, lambda: directory_auth.authenticate(self, username, password))
 
     def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
         """FAB asks the database once per menu item and button (17 queries a page,

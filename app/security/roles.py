@@ -37,7 +37,13 @@ SELF_SERVICE = {
     "User": ("can_userinfo",),
     "ResetMyPasswordView": ("can_this_form_get", "can_this_form_post"),
     "UserInfoEditView": ("can_this_form_get", "can_this_form_post"),
+    # A departing user asks for a copy of their own data (QĐ 778 Đ19.1c).
+    "DataExport": ("can_read", "can_write"),
 }
+# Nhật ký hệ thống (audit log): read, filter and export.
+AUDIT_READ = ("can_read",)
+# Data export requests: the agency head decides them.
+DATA_EXPORT_APPROVE = ("can_read", "can_write", "can_approve")
 
 # Permissions on the document registry (app.registry.views and .api).
 INCOMING_CLERK = ("can_read", "can_write", "can_register")  # vào sổ, trả lại, trình
@@ -72,6 +78,11 @@ MENUS: tuple[tuple[str, str, str | None, str], ...] = (
     ("Report", "can_read", "Reports", "Reports and registers"),
     ("SigningProfile", "can_write", "Digital signature", "My digital signature"),
     ("SigningProfile", "can_seal", "Digital signature", "Agency seal and key"),
+    ("AuditLog", "can_read", "Audit", "Audit log"),
+    ("DirectoryMapping", "can_read", "Directory", "Mail directory mapping"),
+    ("Handover", "can_write", "Directory", "Hand over and leave"),
+    ("DataExport", "can_read", "Directory", "My data export"),
+    ("DataExport", "can_approve", "Directory", "Data export requests"),
 )
 
 
@@ -113,6 +124,9 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
             "ResetPasswordView": ("can_this_form_get", "can_this_form_post"),
             "SwaggerView": ("can_show",),
             "OpenApi": ("can_get",),
+            "AuditLog": AUDIT_READ,  # their agency's entries
+            "DirectoryMapping": READ,
+            "Handover": WRITE,
         },
     ),
     RoleDefinition(
@@ -124,6 +138,7 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
             "IncomingDocument": INCOMING_DIRECT, "Attachment": WRITE, "PublicHoliday": READ,
             "OutgoingDocument": ("can_read", "can_write", "can_approve"), "Work": WORK_FOLLOW,
             "Notification": READ, "Report": READ, "SigningProfile": SIGNING_OWN,
+            "DataExport": DATA_EXPORT_APPROVE,
         },
     ),
     RoleDefinition(
@@ -166,15 +181,17 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
         _l("Operator"),
         _l("Service provider: backups, incidents, maintenance, exchange directory"),
         # QĐ 778 Đ18.6: the operator keeps the agencies' receiving addresses current.
-        grants={"Agency": WRITE, "PublicHoliday": WRITE},
-        province_wide=frozenset({"Agency"}),
+        grants={"Agency": WRITE, "PublicHoliday": WRITE, "AuditLog": AUDIT_READ,
+                "DirectoryMapping": WRITE},
+        province_wide=frozenset({"Agency", "AuditLog", "DirectoryMapping"}),
         protected=True,
     ),
     RoleDefinition(
         AUDITOR,
         _l("Auditor"),
-        _l("Reads reports, changes nothing"),
-        grants={"Agency": READ},
+        _l("Reads reports and the audit log, changes nothing"),
+        grants={"Agency": READ, "AuditLog": AUDIT_READ},
+        province_wide=frozenset({"AuditLog"}),
     ),
 )
 
