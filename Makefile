@@ -10,7 +10,7 @@ export FLASK_APP := run.py
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help run test test-sqlite test-postgresql venv translations i18n-extract bench \
-        migrate-check lint clean system-deps test-deps clamd bench-files bench-signatures
+        migrate-check lint clean system-deps test-deps clamd slapd bench-files bench-signatures
 
 help: ## Show this help
 	@echo "eOffice — Hệ thống quản lý văn bản và điều hành"
@@ -45,6 +45,7 @@ test-deps: system-deps clamd ## Debian packages and services the tests need (Chr
 	scripts/apt-ensure chromium fonts-dejavu-core softhsm2 opensc slapd ldap-utils
 	scripts/ensure-postgres
 	scripts/ensure-redis
+	scripts/slapd-local start
 
 # QĐ 778 Đ13.2: uploads are scanned before they are stored, so `run` and the tests need a
 # clamd. This one runs as the caller on its own socket with test signatures (no freshclam);
@@ -52,6 +53,13 @@ test-deps: system-deps clamd ## Debian packages and services the tests need (Chr
 clamd: ## Install ClamAV and start the local clamd that scans uploads (/tmp/eoffice-clamd/clamd.sock)
 	scripts/apt-ensure clamav-daemon
 	scripts/clamd-local start
+
+# QĐ 778 Đ8.2a, Đ16: accounts follow the official mail directory. The tests log in against
+# this throw-away slapd (runs as the caller on ldap://127.0.0.1:3389, data in
+# /tmp/eoffice-slapd, test accounts in ou=people,dc=quangngai,dc=gov,dc=vn).
+slapd: ## Install OpenLDAP and start the local test mail directory (ldap://127.0.0.1:3389)
+	scripts/apt-ensure slapd ldap-utils
+	scripts/slapd-local start
 
 venv: system-deps $(STAMP)/venv ## Create .venv with the pinned Python packages
 

@@ -7,10 +7,11 @@ nginx) alike. Only names listed here are read; anything else in the environment 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
-from flask_appbuilder.const import AUTH_DB
+from flask_appbuilder.const import AUTH_DB, AUTH_LDAP
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("EOFFICE_INSTANCE_DIR", BASE_DIR / "instance"))
@@ -51,8 +52,50 @@ if SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-change-me-in-production")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+# Session cookie sent over HTTPS only: "auto" (default) on every request except plain
+# http to the machine itself (http://127.0.0.1 for `make run`); 1 or 0 force it on or off.
+# Behind nginx set PROXY_FIX_HOPS so the app knows the browser uses https.
+SESSION_COOKIE_SECURE = (
+    "auto" if env_str("SESSION_COOKIE_SECURE", "auto").strip().lower() == "auto"
+    else env_bool("SESSION_COOKIE_SECURE", True)
+)
 WTF_CSRF_ENABLED = env_bool("WTF_CSRF_ENABLED", True)
+
+# --- Sessions and login protection (QĐ 778 Đ19.2c; app/security/sessions.py, login_guard.py)
+# A signed-in session ends after this many minutes without a request (idle) ...
+EOFFICE_SESSION_IDLE_MINUTES = env_int("EOFFICE_SESSION_IDLE_MINUTES", 60)
+PERMANENT_SESSION_LIFETIME = dt.timedelta(minutes=EOFFICE_SESSION_IDLE_MINUTES)
+SESSION_REFRESH_EACH_REQUEST = True
+# ... and this many hours after logging in, whatever the activity (a working day).
+EOFFICE_SESSION_MAX_HOURS = env_int("EOFFICE_SESSION_MAX_HOURS", 10)
+# A form stays valid as long as the session may last (the default hour loses the input of
+# a clerk who kept a form open over lunch in another tab).
+WTF_CSRF_TIME_LIMIT = EOFFICE_SESSION_MAX_HOURS * 3600
+# "Remember me" is not offered; should it ever be, its cookie is HTTPS-only.
+REMEMBER_COOKIE_SECURE = True
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+# REST API tokens (POST /api/v1/security/login): access token lifetime in minutes; the
+# refresh token lives as long as a session.
+JWT_ACCESS_TOKEN_EXPIRES = dt.timedelta(minutes=env_int("EOFFICE_JWT_ACCESS_MINUTES", 30))
+JWT_REFRESH_TOKEN_EXPIRES = dt.timedelta(hours=EOFFICE_SESSION_MAX_HOURS)
+# Failed logins counted per account and per client address in a sliding window (seconds);
+# above a limit every attempt is refused ("too many attempts", HTTP 429) without trying
+# the password. Successful logins are never counted. Counters live in Redis (REDIS_URL,
+# shared by all workers) under this key prefix; without REDIS_URL, in the process.
+EOFFICE_LOGIN_WINDOW_SECONDS = env_int("EOFFICE_LOGIN_WINDOW_SECONDS", 900)
+EOFFICE_LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("EOFFICE_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+# An office behind one NAT address shares this one: keep it well above the account's.
+EOFFICE_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("EOFFICE_LOGIN_MAX_FAILURES_PER_ADDRESS", 50)
+EOFFICE_LOGIN_KEY_PREFIX = env_str("EOFFICE_LOGIN_KEY_PREFIX", "eoffice:login:")
+# Consecutive wrong passwords that lock an account until an admin unlocks it (0: never).
+EOFFICE_LOGIN_LOCK_AFTER = env_int("EOFFICE_LOGIN_LOCK_AFTER", 10)
+# Password policy of local accounts (app/security/passwords.py): minimum length (at least
+# 8), and how many of lower-case, upper-case, digits, symbols it must mix (0 to 4).
+EOFFICE_PASSWORD_MIN_LENGTH = env_int("EOFFICE_PASSWORD_MIN_LENGTH", 10)
+EOFFICE_PASSWORD_MIN_CLASSES = env_int("EOFFICE_PASSWORD_MIN_CLASSES", 3)
+# Strict-Transport-Security max-age (seconds) on responses served over https; 0: none.
+EOFFICE_HSTS_SECONDS = env_int("EOFFICE_HSTS_SECONDS", 31536000)
 
 # --- Public address (QĐ 778 Đ8.1: one domain for the whole province) --------------
 PREFERRED_URL_SCHEME = env_str("PREFERRED_URL_SCHEME", "http")
@@ -146,9 +189,71 @@ FAB_UPDATE_PERMS = False
 FAB_ADD_SECURITY_API = False
 FAB_API_SWAGGER_UI = True
 FAB_API_MAX_PAGE_SIZE = 100
-FAB_PASSWORD_COMPLEXITY_ENABLED = False
+# The password policy also for any FAB password form the eOffice does not replace.
+FAB_PASSWORD_COMPLEXITY_ENABLED = True
+
+
+def FAB_PASSWORD_COMPLEXITY_VALIDATOR(password: str) -> None:  # noqa: N802 (a setting)
+    from app.security.passwords import fab_complexity_validator
+
+    fab_complexity_validator(password)
+
+
 # Apply role definitions from code on every start (idempotent; safe with many workers).
 EOFFICE_SYNC_ROLES_ON_START = env_bool("EOFFICE_SYNC_ROLES_ON_START", True)
+
+# --- Official mail directory (LDAP; QĐ 778 Đ8.2a, Đ16; app/security/directory_auth.py) ---
+# Accounts follow the province's official mail directory: with AUTH_LDAP_SERVER set, people
+# log in with their mailbox and its password (Flask-AppBuilder's AUTH_LDAP); without it the
+# passwords are the database's (AUTH_DB), so `make run` needs no directory.
+# e.g. ldap://mail.quangngai.gov.vn or ldaps://...; `make slapd` starts a test one on
+# ldap://127.0.0.1:3389.
+AUTH_LDAP_SERVER = env_str("AUTH_LDAP_SERVER", "")
+if AUTH_LDAP_SERVER:
+    AUTH_TYPE = AUTH_LDAP
+# Indirect bind: a read-only account searches for the mailbox, then the user's own DN is
+# bound with the password typed. The sync job reads the directory with it too.
+AUTH_LDAP_BIND_USER = env_str("AUTH_LDAP_BIND_USER", "cn=eoffice-search,dc=quangngai,dc=gov,dc=vn")
+AUTH_LDAP_BIND_PASSWORD = env_str("AUTH_LDAP_BIND_PASSWORD", "")
+# Where the mailboxes are, and which entries are people.
+AUTH_LDAP_SEARCH = env_str("AUTH_LDAP_SEARCH", "ou=people,dc=quangngai,dc=gov,dc=vn")
+AUTH_LDAP_SEARCH_FILTER = env_str("AUTH_LDAP_SEARCH_FILTER", "(objectClass=inetOrgPerson)")
+# Attributes: the mailbox (also the eOffice user name), names and e-mail.
+AUTH_LDAP_UID_FIELD = env_str("AUTH_LDAP_UID_FIELD", "uid")
+AUTH_LDAP_FIRSTNAME_FIELD = env_str("AUTH_LDAP_FIRSTNAME_FIELD", "givenName")
+AUTH_LDAP_LASTNAME_FIELD = env_str("AUTH_LDAP_LASTNAME_FIELD", "sn")
+AUTH_LDAP_EMAIL_FIELD = env_str("AUTH_LDAP_EMAIL_FIELD", "mail")
+# TLS: StartTLS on ldap://, and the CA that signed the directory's certificate.
+AUTH_LDAP_USE_TLS = env_bool("AUTH_LDAP_USE_TLS", False)
+AUTH_LDAP_TLS_CACERTFILE = env_str("AUTH_LDAP_TLS_CACERTFILE", "")
+AUTH_LDAP_TLS_DEMAND = env_bool("AUTH_LDAP_TLS_DEMAND", False)
+# Seconds to wait for the directory (connecting and each answer).
+EOFFICE_DIRECTORY_TIMEOUT = env_int("EOFFICE_DIRECTORY_TIMEOUT", 10)
+# Mail domain: "nguyenvana" logs in as nguyenvana@<domain>; empty: full mailbox only.
+EOFFICE_DIRECTORY_DOMAIN = env_str("EOFFICE_DIRECTORY_DOMAIN", "quangngai.gov.vn")
+# Attribute holding the agency: its code (mã định danh, e.g. 000.00.11.H48) or a value the
+# "Mail directory mapping" table maps to an agency and department.
+EOFFICE_DIRECTORY_AGENCY_FIELD = env_str("EOFFICE_DIRECTORY_AGENCY_FIELD", "departmentNumber")
+# Attribute giving the position (chức vụ) of a new account.
+EOFFICE_DIRECTORY_TITLE_FIELD = env_str("EOFFICE_DIRECTORY_TITLE_FIELD", "title")
+# A mailbox is disabled when this attribute holds one of these values (comma-separated);
+# a revoked mailbox is one whose entry is gone. Either way the account is deactivated.
+EOFFICE_DIRECTORY_DISABLED_FIELD = env_str("EOFFICE_DIRECTORY_DISABLED_FIELD", "employeeType")
+EOFFICE_DIRECTORY_DISABLED_VALUES = env_str("EOFFICE_DIRECTORY_DISABLED_VALUES", "disabled")
+# Role given to an account created at its first directory login.
+EOFFICE_DIRECTORY_DEFAULT_ROLE = env_str("EOFFICE_DIRECTORY_DEFAULT_ROLE", "Officer")
+# Local accounts (no mailbox) under AUTH_LDAP: "on" (all), "off" (none), or a
+# comma-separated list of the user names that may still log in with a local password.
+EOFFICE_LOCAL_LOGIN = env_str("EOFFICE_LOCAL_LOGIN", "on")
+# Local times of the daily directory sync (deactivates revoked mailboxes, reports new and
+# moved ones to agency admins); run by `flask eoffice scheduler` when AUTH_LDAP_SERVER is set.
+EOFFICE_DIRECTORY_SYNC_AT = env_str("EOFFICE_DIRECTORY_SYNC_AT", "02:00")
+# Entries per page of the sync's paged search.
+EOFFICE_DIRECTORY_PAGE_SIZE = env_int("EOFFICE_DIRECTORY_PAGE_SIZE", 500)
+
+# --- Leaving (QĐ 778 Đ19.1c; app/accounts/data_export.py) --------------------------------
+# Days an approved personal data export stays downloadable (only while the account is active).
+EOFFICE_DATA_EXPORT_DAYS = env_int("EOFFICE_DATA_EXPORT_DAYS", 7)
 
 # --- Logging -------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

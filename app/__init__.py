@@ -35,6 +35,9 @@ def _process_clock_in_utc() -> None:
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _process_clock_in_utc()
     app = Flask(__name__, instance_relative_config=False)
+    from app.input_guard import install_id_converter
+
+    install_id_converter(app)  # before any route: ids no row can have answer 404
     app.config.from_object("config")
     if overrides:
         app.config.update(overrides)
@@ -62,15 +65,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         install_form_translations()
         from app.errors import register_error_pages
         from app.registry import history  # noqa: F401  (never-delete and append-only guards)
+        from app.security import audit_hooks  # noqa: F401  (account changes in the audit log)
 
         register_error_pages(app)
         from app.files import clamav
         from app.files.pipeline import register_inspector
         from app.health import register_health
+        from app.security.headers import register_security_headers
 
         # QĐ 778 Đ13.2: scan before attaching — every upload, whatever its way in.
         register_inspector(app, clamav.inspect)
         register_health(app)
+        register_security_headers(app)  # CSP, nosniff, frame and referrer policies, HSTS
         if app.config["EOFFICE_SYNC_ROLES_ON_START"]:
             _sync_reference_data_if_migrated()
     return app
@@ -96,6 +102,7 @@ def _index_view():
 
 
 def _register(appbuilder: AppBuilder) -> None:
+    from app.accounts.views import register_views as register_account_views
     from app.api import AgencyApi, DepartmentApi, UserApi
     from app.menu import N_, move_menu_item
     from app.registry.api import register_apis as register_registry_apis
@@ -105,6 +112,8 @@ def _register(appbuilder: AppBuilder) -> None:
     from app.routing.notification_views import register_views as register_notification_views
     from app.routing.views import register_views as register_routing_views
     from app.routing.work_views import register_views as register_work_views
+    from app.security.audit_views import register_views as register_audit_views
+    from app.security.directory_views import register_views as register_directory_views
     from app.signatures.views import register_views as register_signing_views
     from app.views import AgencyView, DepartmentView
 
@@ -123,6 +132,9 @@ def _register(appbuilder: AppBuilder) -> None:
     register_notification_views(appbuilder)
     register_report_views(appbuilder)
     register_signing_views(appbuilder)
+    register_account_views(appbuilder)
+    register_directory_views(appbuilder)
+    register_audit_views(appbuilder)
     appbuilder.add_api(AgencyApi)
     appbuilder.add_api(DepartmentApi)
     appbuilder.add_api(UserApi)

@@ -13,7 +13,8 @@ from werkzeug.security import generate_password_hash
 from app.crud import ScopedModelApi
 from app.directory import prepare_agency, prepare_department, prepare_user
 from app.models import Agency, Department, UserAccount
-from app.security.scope import ProtectedAccountFilter, scoped
+from app.security import passwords
+from app.security.scope import AgencyScopeFilter, ProtectedAccountFilter, scoped
 from app.security.views import USER_REL_QUERIES
 from app.validation import DomainValidationError
 
@@ -36,6 +37,10 @@ class AgencyApi(ScopedModelApi):
     show_columns = list_columns + ["infosec_officer.id", "can_exchange_externally"]
     add_columns = edit_columns = AGENCY_FIELDS
     search_columns = ["code", "name", "abbreviation", "kind", "parent", "active"]
+    # As on the screen (AgencyView): the officer is chosen among the accounts one may see.
+    add_query_rel_fields = edit_query_rel_fields = {
+        "infosec_officer": [["agency_id", AgencyScopeFilter, "User"]],
+    }
 
     def prepare(self, item: Agency) -> None:
         prepare_agency(self.datamodel.session, item)
@@ -91,6 +96,10 @@ class UserApi(ScopedModelApi):
         prepare_user(self.datamodel.session, item)
         if item.id is None and not item.password:
             raise DomainValidationError({"password": [str(_l("This field is required."))]})
+        if item.id is None:  # password policy, before pre_add hashes it
+            found = passwords.problems(item.password, passwords.names_of(item))
+            if found:
+                raise DomainValidationError({"password": found})
 
     def pre_add(self, item: UserAccount) -> None:
         super().pre_add(item)

@@ -88,10 +88,39 @@ def scheduler_command() -> None:
     scheduler = build_scheduler(current_app._get_current_object(), blocking=True)
     click.echo(f"Reminders at {current_app.config['EOFFICE_REMIND_AT']} "
                f"({current_app.config['EOFFICE_TIMEZONE']}); Ctrl+C to stop.")
+    if current_app.config.get("AUTH_LDAP_SERVER"):
+        click.echo(f"Mail directory sync at {current_app.config['EOFFICE_DIRECTORY_SYNC_AT']}.")
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         scheduler.shutdown(wait=False)
+
+
+@eoffice_cli.command("directory-sync")
+@with_appcontext
+def directory_sync_command() -> None:
+    """Run the mail directory sync once now: deactivate accounts whose mailbox was
+    revoked or disabled, report new and moved mailboxes to the agency admins."""
+    from flask import current_app
+
+    from app.security.directory_sync import run_sync
+
+    if not current_app.config.get("AUTH_LDAP_SERVER"):
+        raise click.ClickException("AUTH_LDAP_SERVER is not set: there is no directory to sync.")
+    report = run_sync(current_app._get_current_object())
+    if report is None:
+        click.echo("Another host is running the directory sync right now; nothing done.")
+        return
+    if not report.ok:
+        raise click.ClickException(f"The directory sync failed, nothing changed: {report.error}")
+    click.echo(f"Mailboxes read: {report.entries}, accounts found: {report.seen}")
+    for title, items in (("Deactivated", report.deactivated), ("New", report.new),
+                         ("Moved to another agency", report.moved),
+                         ("New without an agency", report.unplaced)):
+        click.echo(f"{title}: {len(items)}" + (f" ({', '.join(items[:20])}"
+                                                f"{', ...' if len(items) > 20 else ''})"
+                                                if items else ""))
+    click.echo(f"Notifications to agency admins: {report.notifications}")
 
 
 @eoffice_cli.group("signatures", help="Digital signatures on PDF attachments.")
@@ -133,3 +162,90 @@ def verify_signatures_command(every: bool, attachment_id: int | None) -> None:
         db.session.expunge_all()
     click.echo(f"PDF files checked: {len(ids)} (valid: {counts['valid']}, "
                f"invalid: {counts['invalid']}, unsigned: {counts['unsigned']})")
+
+
+@eoffice_cli.group("audit", help="The audit log (nhật ký hệ thống): verify and export.")
+def audit_cli() -> None:
+    pass
+
+
+@audit_cli.command("verify")
+@with_appcontext
+def audit_verify_command() -> None:
+    """Check the hash chain of the audit log; exit 1 at the first altered entry."""
+    from app import db
+    from app.security.audit import verify_chain
+    from app.security.audit_export import format_at
+
+    report = verify_chain(db.session)
+    if report.ok:
+        click.echo(f"Audit log intact: {report.checked} entries checked.")
+        if report.last_id:
+            click.echo(f"Newest entry: {report.last_id}, hash {report.last_hash}")
+        return
+    click.echo(f"Audit log ALTERED at entry {report.first_bad_id} "
+               f"({format_at(report.first_bad_at)} Vietnam time, event "
+               f"{report.first_bad_event}): {report.reason}.")
+    click.echo(f"Entries intact before it: {report.checked}.")
+    raise SystemExit(1)
+
+
+@audit_cli.command("export")
+@click.option("--from", "date_from", help="First day, dd/mm/yyyy (Vietnam time).")
+@click.option("--to", "date_to", help="Last day, dd/mm/yyyy (Vietnam time).")
+@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv",
+              show_default=True)
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="File to write.")
+@click.option("--event", help="Only this event (e.g. roles_changed).")
+@click.option("--actor", help="Only users whose name contains this.")
+@click.option("--agency", help="Only this agency (electronic identifier or id).")
+@click.option("--target", help="Only this object (e.g. user:12).")
+@click.option("--ip", help="Only addresses starting with this.")
+@with_appcontext
+def audit_export_command(date_from, date_to, file_format, output, event, actor, agency, target,
+                         ip) -> None:
+    """Write the audit log entries, newest first, to a CSV (UTF-8 with BOM) or XLSX file."""
+    import getpass
+
+    from app import db
+    from app.models import Agency
+    from app.security import audit_export
+    from app.security.audit import AuditEvent, record_audit
+
+    days = {}
+    for name, value in (("--from", date_from), ("--to", date_to)):
+        days[name] = audit_export.parse_day(value) if value else None
+        if value and days[name] is None:
+            raise click.BadParameter("use dd/mm/yyyy, e.g. 05/03/2026", param_hint=name)
+    agency_id = None
+    if agency:
+        found = db.session.query(Agency).filter_by(code=agency).first()
+        if found is None and agency.isdigit() and len(agency) < 10:
+            found = db.session.get(Agency, int(agency))
+        if found is None:
+            raise click.BadParameter(f"no agency {agency!r}", param_hint="--agency")
+        agency_id = found.id
+    query = audit_export.filtered(db.session, days["--from"], days["--to"], event, actor,
+                                  agency_id, target, ip)
+    count = query.order_by(None).count()
+    if file_format == "xlsx" and count > audit_export.XLSX_LIMIT:
+        raise click.ClickException(f"{count} entries are too many for Excel; use --format csv "
+                                   "or narrow the filters.")
+    criteria = {"from": date_from, "to": date_to, "event": event, "actor": actor,
+                "agency": agency, "target": target, "ip": ip}
+    record_audit(AuditEvent.AUDIT_EXPORTED, actor_name=f"{getpass.getuser()} (command line)",
+                 target="audit_log", detail={"format": file_format, "rows": count,
+                                             "filters": {k: v for k, v in criteria.items() if v}})
+    db.session.commit()
+    agencies = audit_export.agency_names(db.session)
+    rows = audit_export.newest_first(query)
+    if file_format == "csv":
+        with open(output, "wb") as handle:
+            for chunk in audit_export.csv_chunks(rows, agencies):
+                handle.write(chunk)
+    else:
+        described = ", ".join(f"{k}={v}" for k, v in criteria.items() if v) or "all entries"
+        with open(output, "wb") as handle:
+            audit_export.write_xlsx(rows, agencies, handle, described)
+    click.echo(f"{count} audit log entries written to {output}.")

@@ -12,16 +12,19 @@ They add what Flask-AppBuilder leaves open (see ``shared/design/architecture.md`
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
-from flask import abort, flash, redirect, request
+from flask import abort, current_app, flash, redirect, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.baseviews import expose
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from app.i18n import display_formatters
-from app.validation import DomainValidationError
+from app.input_guard import guard_schema, known_id, page_errors, refused_by_database
+from app.security.scope import foreign_rows, posted_rows
+from app.validation import DomainValidationError, raise_if_errors
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,9 @@ def checked_prepare(view: Any, item: Any) -> None:
     copied onto the row, log it, and let the caller report the errors."""
     try:
         with view.datamodel.session.no_autoflush:
+            posted = posted_rows(item)  # before prepare forces the agency and flushes
             view.prepare(item)
+            raise_if_errors(foreign_rows(item, posted))
     except DomainValidationError as error:
         view.datamodel.session.rollback()
         log.info("refused %s input: %s", view.__class__.__name__, error.errors)
@@ -121,6 +126,7 @@ class ScopedModelApi(ModelRestApi):
     def _init_model_schemas(self) -> None:
         super()._init_model_schemas()
         for schema in (self.add_model_schema, self.edit_model_schema):
+            guard_schema(schema)  # ids of existing rows, storable text and numbers
             for name in self.server_filled:
                 if name in schema.fields:
                     schema.fields[name].required = False
@@ -149,10 +155,54 @@ class ScopedModelApi(ModelRestApi):
             return self._invalid(error.errors)
 
     def put_headless(self, pk: Any):
+        if known_id(pk) is None:
+            return self.response_404()
         try:
             return super().put_headless(pk)
         except DomainValidationError as error:
             return self._invalid(error.errors)
+
+    def get_headless(self, pk: Any, **kwargs: Any):
+        if known_id(pk) is None:
+            return self.response_404()
+        return super().get_headless(pk, **kwargs)
+
+    def delete_headless(self, pk: Any):
+        if known_id(pk) is None:
+            return self.response_404()
+        return super().delete_headless(pk)
+
+    def get_list_headless(self, **kwargs: Any):
+        max_size = self.max_page_size or current_app.config["FAB_API_MAX_PAGE_SIZE"]
+        errors = page_errors(kwargs.get("rison", {}), max_size)
+        if errors:
+            return self._invalid(errors)
+        try:
+            return super().get_list_headless(**kwargs)
+        except Exception as error:
+            if refused_by_database(error):  # e.g. a filter value out of range
+                return self._refused(error, "q")
+            raise
+
+    def response_500(self, message: Any = None):
+        """FAB's ``@safe`` answers every exception with a 500. A value the database
+        cannot store or compare is the caller's mistake: 400, after a rollback."""
+        error = sys.exc_info()[1]
+        if error is not None and refused_by_database(error):
+            return self._refused(error)
+        return super().response_500(message)
+
+    def response_400(self, message: Any = None):
+        """FAB's own refusals (not JSON, bad rison, unknown filter or order column) in the
+        same shape as the others; on a read they are about its ``q`` argument."""
+        log.info("refused %s input: %s", self.__class__.__name__, message)
+        field = "q" if request.method == "GET" else "_schema"
+        return self._invalid({field: [str(message or _l("The data is not valid."))]})
+
+    def _refused(self, error: Exception, field: str = "_schema"):
+        log.warning("database refused %s input: %s", self.__class__.__name__, error)
+        return self._invalid({field: [str(_l(
+            "The database cannot store or compare a value given; please check it."))]})
 
 
 def enum_select_field(label, labels: dict, description=None) -> SelectField:

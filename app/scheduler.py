@@ -88,4 +88,8 @@ def build_scheduler(app, blocking: bool = False):
         id=JOB_ID, name="Đôn đốc (NĐ 30 Đ24)", coalesce=True, max_instances=1,
         misfire_grace_time=3600, replace_existing=True,
     )
+    if app.config.get("AUTH_LDAP_SERVER"):  # QĐ 778 Đ16: accounts follow the mail directory
+        from app.security.directory_sync import add_sync_job
+
+        add_sync_job(scheduler, app, timezone)
     return scheduler

@@ -99,6 +99,26 @@ def clamd_socket():
     return ensure_clamd()
 
 
+@pytest.fixture(scope="session")
+def slapd():
+    """The test mail directory (scripts/slapd-local, started if needed): its URL, base,
+    admin and search accounts (tests.services.Slapd)."""
+    from tests.services import ensure_slapd
+
+    return ensure_slapd()
+
+
+@pytest.fixture
+def directory(slapd):
+    """Adds, changes and removes mail directory entries for one test (unique mailboxes,
+    removed afterwards): tests.ldap_directory.DirectoryEditor."""
+    from tests.ldap_directory import DirectoryEditor
+
+    editor = DirectoryEditor(slapd)
+    yield editor
+    editor.close()
+
+
 def demo_app(database_url: str, instance: Path, pki, clamd_socket: str, **config):
     """An eOffice on ``database_url`` with its own folders under ``instance``, migrated,
     with the roles, catalogues and demo data loaded; ``config`` adds or overrides

@@ -130,3 +130,69 @@ def silent_scanner(folder: Path) -> Iterator[str]:
         for conn in connections:
             conn.close()
         server.close()
+
+
+# --- OpenLDAP: the official mail directory (QĐ 778 Đ8.2a, Đ16) ----------------------------
+# One throw-away slapd per machine (``scripts/slapd-local``, ldap://127.0.0.1:3389, data in
+# /tmp/eoffice-slapd), shared by every test run like clamd. Tests add their own entries
+# with unique mailboxes (tests/ldap_directory.py) and never stop it.
+
+SLAPD_LOCAL = ROOT / "scripts" / "slapd-local"
+SLAPD_DIR = Path(os.environ.get("EOFFICE_SLAPD_DIR", "/tmp/eoffice-slapd"))
+SLAPD_INSTALL_HINT = ("make slapd   (or: scripts/apt-ensure slapd ldap-utils && "
+                      "scripts/slapd-local start)")
+
+
+class Slapd:
+    """Connection facts of the test directory (the defaults of scripts/slapd-local)."""
+
+    suffix = "dc=quangngai,dc=gov,dc=vn"
+    people = f"ou=people,{suffix}"
+    admin_dn = f"cn=admin,{suffix}"
+    search_dn = f"cn=eoffice-search,{suffix}"
+    domain = "quangngai.gov.vn"
+
+    def __init__(self) -> None:
+        host = os.environ.get("EOFFICE_SLAPD_HOST", "127.0.0.1")
+        self.url = f"ldap://{host}:{os.environ.get('EOFFICE_SLAPD_PORT', '3389')}"
+        self.admin_password = os.environ.get("SLAPD_ADMIN_PASSWORD", "slapd-admin-test")
+        self.search_password = os.environ.get("SLAPD_SEARCH_PASSWORD", "slapd-search-test")
+        # Password of the test accounts (nguyenvana@quangngai.gov.vn, ...).
+        self.user_password = os.environ.get("SLAPD_USER_PASSWORD", "Hopthu@2026")
+
+    def __repr__(self) -> str:
+        return f"Slapd({self.url}, {self.people})"
+
+
+def slapd_answers(facts: Slapd, timeout: float = 3.0) -> bool:
+    """True if the test directory accepts a bind of its search account."""
+    import ldap
+
+    connection = ldap.initialize(facts.url)
+    connection.set_option(ldap.OPT_NETWORK_TIMEOUT, timeout)
+    connection.set_option(ldap.OPT_TIMEOUT, timeout)
+    try:
+        connection.simple_bind_s(facts.search_dn, facts.search_password)
+        return True
+    except ldap.LDAPError:
+        return False
+    finally:
+        connection.unbind_s()
+
+
+def ensure_slapd() -> Slapd:
+    """The test mail directory, started if it does not answer (its test accounts are
+    re-added when missing); fails the run loudly, with the command that fixes it."""
+    facts = Slapd()
+    if slapd_answers(facts):
+        return facts
+    if not (shutil.which("slapd") or os.access("/usr/sbin/slapd", os.X_OK)):
+        pytest.fail(f"slapd (Debian package slapd) is not installed: the directory login "
+                    f"tests need a real OpenLDAP. Install and start it with:\n  "
+                    f"{SLAPD_INSTALL_HINT}", pytrace=False)
+    result = subprocess.run([str(SLAPD_LOCAL), "start", str(SLAPD_DIR)],
+                            capture_output=True, text=True, timeout=120, check=False)
+    if result.returncode != 0 or not slapd_answers(facts):
+        pytest.fail(f"slapd did not start on {facts.url}:\n{result.stdout}{result.stderr}\n"
+                    f"Try: {SLAPD_LOCAL} start   (or: {SLAPD_INSTALL_HINT})", pytrace=False)
+    return facts

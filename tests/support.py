@@ -61,6 +61,10 @@ class WebClient:
         assert response.status_code == 302, f"login of {username} failed"
         return self
 
+    def csrf(self) -> str:
+        """The session's CSRF token, from a form every signed-in local account has."""
+        return csrf_token(self.client.get("/resetmypassword/form").text)
+
     def submit(self, form_url: str, data: dict[str, Any], follow_redirects: bool = False):
         """Open the form page, then post ``data`` with the page's CSRF token."""
         page = self.client.get(form_url)

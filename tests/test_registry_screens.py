@@ -178,5 +178,6 @@ def test_an_unknown_list_action_is_not_found(web):
     web.login("vanthu.binhson")
     [register, *_] = open_year(db.session, agency(BINH_SON).id, Direction.outgoing, 2026)
     db.session.commit()
-    for method in (web.client.get, web.client.post):
-        assert method(f"/registerview/action/khong-co/{register.id}").status_code == 404
+    url = f"/registerview/action/khong-co/{register.id}"
+    assert web.client.get(url).status_code == 404
+    assert web.client.post(url, data={"csrf_token": web.csrf()}).status_code == 404

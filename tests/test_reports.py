@@ -494,7 +494,7 @@ def test_department_head_sees_their_department_only(scenario, web):
 def test_a_user_without_the_permission_is_refused(scenario, web):
     web.login("chuyenvien.binhson")  # Officer: no Report permission
     assert web.get("/reports/").status_code in (302, 403)
-    response = web.client.post("/reports/", data=form())
+    response = web.client.post("/reports/", data={**form(), "csrf_token": web.csrf()})
     assert response.status_code in (302, 403) and response.mimetype != PDF_MIME
 
 

@@ -15,15 +15,17 @@ from flask import request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app import db
 from app.crud import READ_WRITE_METHODS, ScopedModelApi
 from app.files.pipeline import AcceptedFile
+from app.input_guard import STORABLE_MESSAGE, known_id, storable
 from app.models import Agency, Attachment, IncomingDocument, OutgoingDocument, Register
 from app.registry import incoming, outgoing
 from app.registry.attachments import accept_all, attach
 from app.registry.registers import prepare_register
-from app.registry.views import readable_attachment, send_attachment
+from app.registry.views import OUTGOING_REL_QUERIES, readable_attachment, send_attachment
 from app.security.roles import INCOMING_ALL, OUTGOING_ALL
 from app.security.scope import current_user, scoped
 from app.signatures import workflow
@@ -151,7 +153,7 @@ class IncomingDocumentApi(DocumentApiMixin, ScopedModelApi):
     def return_step(self, pk: int):
         """Trả lại nơi gửi: ``{"reason": "..."}`` (mandatory)."""
         return self.run_step(pk, lambda item, body: incoming.return_to_sender(
-            db.session, item, str(body.get("reason") or "")))
+            db.session, item, json_text(body, "reason", REASON_LIMIT)))
 
     @expose("/<int:pk>/present", methods=["POST"])
     @protect()
@@ -190,6 +192,7 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     base_order = ("id", "desc")
     list_columns = show_columns = OUTGOING_SHOW
     add_columns = edit_columns = OUTGOING_FIELDS
+    add_query_rel_fields = edit_query_rel_fields = OUTGOING_REL_QUERIES
     server_filled = ("urgency", "secrecy", "signing_authority")
     search_columns = ["status", "issued_date", "document_type", "urgency", "year",
                       "legal_status"]
@@ -203,21 +206,22 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     @safe
     def submit_step(self, pk: int):
         return self.run_step(pk, lambda item, body: outgoing.transition(
-            db.session, item, "submit", body.get("comment")))
+            db.session, item, "submit", json_text(body, "comment", COMMENT_LIMIT) or None))
 
     @expose("/<int:pk>/return", methods=["POST"])
     @protect()
     @safe
     def return_step(self, pk: int):
         return self.run_step(pk, lambda item, body: outgoing.transition(
-            db.session, item, "return", body.get("comment")))
+            db.session, item, "return", json_text(body, "comment", COMMENT_LIMIT) or None))
 
     @expose("/<int:pk>/approve", methods=["POST"])
     @protect()
     @safe
     def approve_step(self, pk: int):
         return self.run_step(pk, lambda item, body: outgoing.transition(
-            db.session, item, "approve", body.get("comment"), signer=current_user()))
+            db.session, item, "approve", json_text(body, "comment", COMMENT_LIMIT) or None,
+            signer=current_user()))
 
     @expose("/<int:pk>/sign", methods=["POST"])
     @protect()
@@ -225,8 +229,8 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     def sign_step(self, pk: int):
         """Ký số and approve (leader): ``{"secret": "password or PIN", "comment": ...}``."""
         return self.run_step(pk, lambda item, body: workflow.sign_and_approve(
-            db.session, item, current_user(), str(body.get("secret") or ""),
-            body.get("comment")))
+            db.session, item, current_user(), json_text(body, "secret", SECRET_LIMIT),
+            json_text(body, "comment", COMMENT_LIMIT) or None))
 
     @expose("/<int:pk>/agency-sign", methods=["POST"])
     @protect()
@@ -234,7 +238,7 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     def agency_sign_step(self, pk: int):
         """The agency's signature after issuance (văn thư): ``{"secret": "..."}``."""
         return self.run_step(pk, lambda item, body: workflow.apply_agency_signature(
-            db.session, item, current_user(), str(body.get("secret") or "")))
+            db.session, item, current_user(), json_text(body, "secret", SECRET_LIMIT)))
 
     @expose("/<int:pk>/issue", methods=["POST"])
     @protect()
@@ -250,13 +254,15 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     def send_step(self, pk: int):
         """``{"agencies": [ids], "external": [{"name": "...", "code": "000.00.00.G22"}]}``."""
         def run(item, body):
-            ids = [i for i in body.get("agencies") or [] if isinstance(i, int)]
-            agencies = db.session.query(Agency).filter(Agency.id.in_(ids), Agency.active).all()
-            if len(agencies) != len(set(ids)):
+            ids = {known_id(i) if isinstance(i, int) else None for i in json_list(body, "agencies")}
+            agencies = db.session.query(Agency).filter(
+                Agency.id.in_(ids - {None}), Agency.active).all()
+            if None in ids or len(agencies) != len(ids):
                 raise DomainValidationError({"agencies": [str(_l("Unknown agency."))]})
             external = [
-                (str(e.get("name") or "").strip(), e.get("code") or None)
-                for e in body.get("external") or [] if isinstance(e, dict) and e.get("name")
+                (json_text(e, "name", 200, "external").strip(),
+                 json_text(e, "code", 13, "external") or None)
+                for e in json_list(body, "external") if isinstance(e, dict) and e.get("name")
             ]
             outgoing.send(db.session, item, agencies, external)
         return self.run_step(pk, run)
@@ -266,7 +272,7 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     @safe
     def cancel_step(self, pk: int):
         return self.run_step(pk, lambda item, body: outgoing.cancel(
-            db.session, item, str(body.get("reason") or "")))
+            db.session, item, json_text(body, "reason", REASON_LIMIT)))
 
 
 class RegisterApi(ScopedModelApi):
@@ -294,7 +300,8 @@ class AttachmentApi(ScopedModelApi):
     method_permission_name = {**READ_WRITE_METHODS, "content": "read", "signatures": "read"}
     # Shared with AttachmentView; uploads go through the document APIs.
     base_permissions = ["can_read", "can_write"]
-    include_route_methods = {"get", "get_list", "info", "content", "signatures"}
+    # Read-only: no _info, whose add/edit choices would list every agency's documents.
+    include_route_methods = {"get", "get_list", "content", "signatures"}
     base_filters = scoped("Attachment")
     base_order = ("id", "desc")
     list_columns = show_columns = ["id", "filename", "size", "mime_type", "sha256",
@@ -314,6 +321,37 @@ class AttachmentApi(ScopedModelApi):
         attachment = readable_attachment(pk)
         return self.response(200, signature_state=attachment.signature_state,
                              result=[signature_summary(s) for s in attachment.signatures])
+
+
+# Longest text a step stores: reasons (return_reason, cancel_reason) and history comments.
+REASON_LIMIT, COMMENT_LIMIT, SECRET_LIMIT = 500, 1000, 1000
+
+
+def json_text(body: dict, field: str, limit: int, key: str | None = None) -> str:
+    """A text of a JSON body ("" when absent); anything but storable text up to ``limit``
+    characters is a refusal on ``key`` (default: the field)."""
+    value = body.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise refusal(key or field, _l("Invalid input."))
+    if not storable(value):
+        raise refusal(key or field, STORABLE_MESSAGE)
+    if len(value) > limit:
+        raise refusal(key or field, ngettext("Field cannot be longer than %(max)d character.",
+                                             "Field cannot be longer than %(max)d characters.",
+                                             limit, max=limit))
+    return value
+
+
+def json_list(body: dict, field: str) -> list:
+    """A list of a JSON body ([] when absent); anything else is a refusal."""
+    value = body.get(field)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise refusal(field, _l("Invalid input."))
+    return value
 
 
 def json_date(value: Any, field: str):

@@ -236,6 +236,8 @@ def render_step(view, document, form, title, submit_label, number: str = "",
     return view.render_template(
         template, document=document, form=form, title=title, submit_label=submit_label,
         number=number, extra=extra or {}, appbuilder=view.appbuilder,
+        # A real link: the CSP allows no javascript: URLs.
+        back_url=page_of(document) if document is not None else view.get_redirect(),
     )
 
 
@@ -516,6 +518,16 @@ class OutgoingBaseView(DocumentViewMixin, ScopedModelView):
         return []
 
 
+# Choices of a draft's related fields, on the screens and in the REST API's _info: the
+# user's own agency only (QĐ 778 Đ2, Đ10).
+OUTGOING_REL_QUERIES = {
+    "drafting_department": [["agency_id", AgencyScopeFilter, "Department"]],
+    # NĐ 30 Đ18.3: a correction is a new document replacing or amending an issued one.
+    "replaces": [["agency_id", AgencyScopeFilter, "OutgoingDocument"],
+                 ["status", FilterEqual, OutgoingStatus.issued]],
+}
+
+
 class OutgoingDraftView(OutgoingBaseView):
     """Dự thảo: officers draft with attachments and submit; the signer approves."""
 
@@ -546,12 +558,7 @@ class OutgoingDraftView(OutgoingBaseView):
     }
     add_columns = add_columns + ["files"]
     edit_columns = edit_columns + ["files"]
-    add_form_query_rel_fields = edit_form_query_rel_fields = {
-        "drafting_department": [["agency_id", AgencyScopeFilter, "Department"]],
-        # NĐ 30 Đ18.3: a correction is a new document replacing or amending an issued one.
-        "replaces": [["agency_id", AgencyScopeFilter, "OutgoingDocument"],
-                     ["status", FilterEqual, OutgoingStatus.issued]],
-    }
+    add_form_query_rel_fields = edit_form_query_rel_fields = OUTGOING_REL_QUERIES
 
     def prepare(self, item: OutgoingDocument) -> None:
         item.agency_id = item.agency_id or g.user.agency_id

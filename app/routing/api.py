@@ -24,6 +24,7 @@ from werkzeug.exceptions import NotFound
 from app import db
 from app.crud import READ_WRITE_METHODS, ScopedModelApi
 from app.i18n import local_today
+from app.input_guard import INT_MAX, STORABLE_MESSAGE, known_id, storable
 from app.models import Assignment, AssignmentRole, IncomingDocument, UserAccount
 from app.registry.api import file_summaries, json_body, json_date, uploaded_files
 from app.registry.attachments import attach_working_files
@@ -49,14 +50,16 @@ ASSIGNMENT_SHOW = [
 
 
 def _key(value: Any) -> int | None:
-    """A row id as JSON gives it (an integer, never a boolean)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """A row id as JSON gives it (an integer, never a boolean, within the ids' range)."""
+    return known_id(value) if isinstance(value, int) else None
 
 
 def _text(body: dict, field: str, limit: int, required: bool = False) -> str | None:
     value = body.get(field)
     if value is not None and not isinstance(value, str):
         raise refusal(field, _l("Invalid input."))
+    if value is not None and not storable(value):
+        raise refusal(field, STORABLE_MESSAGE)
     value = (value or "").strip()
     if required and not value:
         raise refusal(field, _l("This field is required."))
@@ -70,7 +73,7 @@ def _text(body: dict, field: str, limit: int, required: bool = False) -> str | N
 def _role(value: Any, field: str = "role") -> AssignmentRole:
     if value in (None, ""):
         raise refusal(field, _l("This field is required."))
-    if value not in ROLES:
+    if not isinstance(value, str) or value not in ROLES:
         raise refusal(field, _l("Not a valid choice."))
     return AssignmentRole(value)
 
@@ -185,6 +188,8 @@ class AssignmentApi(ScopedModelApi):
         if tab not in TABS:
             return self._invalid({"tab": [str(_l("Not a valid choice."))]})
         page = max(request.args.get("page", 0, type=int), 0)
+        if page > INT_MAX // my_work.PAGE_SIZE:  # no offset of any table
+            return self._invalid({"page": [str(_l("The page number is out of range."))]})
         parts = my_work.my_parts(db.session, user, tab, today, page)
         return self.response(
             200, tab=tab, page=page, page_size=my_work.PAGE_SIZE,

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from app import db
 from app.i18n import local_today
+from app.input_guard import INT_MAX, known_id
 from app.models import (
     Assignment,
     AssignmentRole,
@@ -72,7 +73,7 @@ def parse_target(value: str, agency_id: int) -> tuple[Department | None, UserAcc
     """``d:12`` is a department, ``u:34`` a person (the slip's choices)."""
     kind, _, key = (value or "").partition(":")
     model = {"d": Department, "u": UserAccount}.get(kind)
-    row = db.session.get(model, int(key)) if model and key.isdigit() else None
+    row = db.session.get(model, known_id(key)) if model and known_id(key) else None
     if row is None or row.agency_id != agency_id:
         return None, None
     return (row, None) if kind == "d" else (None, row)
@@ -192,7 +193,7 @@ class WorkView(BaseView):
         tabs = {**{key: my_work.waiting_count(db.session, user.agency_id, presented_to)
                    for key, presented_to in waiting_for.items()}, **tabs}
         tab = request.args.get("tab") or next(iter(tabs))
-        page = max(request.args.get("page", 0, type=int), 0)
+        page = min(max(request.args.get("page", 0, type=int), 0), INT_MAX // my_work.PAGE_SIZE)
         if tab not in tabs and tab != "done":
             abort(404)
         documents, parts = [], []

@@ -124,6 +124,7 @@ ROLE_DEFINITIONS: tuple[RoleDefinition, ...] = (
             "ResetPasswordView": ("can_this_form_get", "can_this_form_post"),
             "SwaggerView": ("can_show",),
             "OpenApi": ("can_get",),
+            "Notification": READ,  # directory sync reports (new, moved, revoked accounts)
             "AuditLog": AUDIT_READ,  # their agency's entries
             "DirectoryMapping": READ,
             "Handover": WRITE,
@@ -213,7 +214,8 @@ def _permission_pairs(definition: RoleDefinition) -> set[tuple[str, str]]:
         for permission in permissions
     }
     for resource, permission, category, item in MENUS:
-        if permission in definition.grants.get(resource, ()):
+        granted = (*SELF_SERVICE.get(resource, ()), *definition.grants.get(resource, ()))
+        if permission in granted:
             pairs |= {("menu_access", name) for name in (category, item) if name}
     return pairs
 

@@ -162,6 +162,36 @@ def own_work_condition(model, user):
     return column.in_(documents)
 
 
+def posted_rows(item) -> list[tuple[str, object]]:
+    """The rows just set on ``item``'s many-to-one relations (a department, an account, a
+    register, a document...): what a form or a JSON body named by id, loaded."""
+    from sqlalchemy import inspect as sa_inspect
+    from sqlalchemy.orm import MANYTOONE
+
+    state = sa_inspect(item)
+    return [
+        (relation.key, row)
+        for relation in state.mapper.relationships if relation.direction is MANYTOONE
+        for row in state.attrs[relation.key].history.added if row is not None
+    ]
+
+
+def foreign_rows(item, rows: list[tuple[str, object]]) -> dict[str, list[str]]:
+    """Refusals for ``rows`` (from :func:`posted_rows`) that belong to another agency
+    than ``item`` now does: a row only points at rows of its own agency, whatever id was
+    posted (QĐ 778 Đ2, Đ10). Rows without an agency (agencies, document types) are
+    shared and never refused."""
+    from flask_babel import lazy_gettext as _l
+
+    owner = getattr(item, "agency_id", None)
+    errors: dict[str, list[str]] = {}
+    for field, row in rows:
+        agency_id = getattr(row, "agency_id", None)
+        if owner is not None and agency_id is not None and agency_id != owner:
+            errors.setdefault(field, []).append(str(_l("Not a valid choice.")))
+    return errors
+
+
 class AgencyScopeFilter(BaseFilter):
     """``base_filters`` entry: ``["agency_id", AgencyScopeFilter, "<resource>"]``.
 
