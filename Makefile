@@ -10,7 +10,8 @@ export FLASK_APP := run.py
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help run test test-sqlite test-postgresql venv translations i18n-extract bench \
-        migrate-check lint clean system-deps test-deps clamd slapd bench-files bench-signatures
+        migrate-check lint clean system-deps test-deps clamd slapd bench-files bench-signatures \
+        fuzz
 
 help: ## Show this help
 	@echo "eOffice — Hệ thống quản lý văn bản và điều hành"
@@ -36,6 +37,13 @@ test-sqlite: venv translations ## Run the suite on SQLite only
 test-postgresql: venv translations ## Run the suite on PostgreSQL only
 	scripts/ensure-postgres
 	$(BIN)/pytest --db=postgresql
+
+# `make test` fuzzes with 10 examples per operation and user; this digs deeper.
+EOFFICE_FUZZ_EXAMPLES ?= 100
+fuzz: venv translations clamd ## Fuzz the REST API alone, deeper (EOFFICE_FUZZ_EXAMPLES=100, EOFFICE_FUZZ_SEED), on SQLite and PostgreSQL
+	scripts/ensure-postgres
+	EOFFICE_FUZZ_EXAMPLES=$(EOFFICE_FUZZ_EXAMPLES) $(BIN)/pytest tests/test_api_fuzz.py --db=sqlite
+	EOFFICE_FUZZ_EXAMPLES=$(EOFFICE_FUZZ_EXAMPLES) $(BIN)/pytest tests/test_api_fuzz.py --db=postgresql
 
 system-deps: ## Debian packages the app needs (python3-venv; OpenLDAP headers to build python-ldap)
 	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || scripts/apt-ensure python3-venv

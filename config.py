@@ -255,6 +255,10 @@ EOFFICE_DIRECTORY_PAGE_SIZE = env_int("EOFFICE_DIRECTORY_PAGE_SIZE", 500)
 # Days an approved personal data export stays downloadable (only while the account is active).
 EOFFICE_DATA_EXPORT_DAYS = env_int("EOFFICE_DATA_EXPORT_DAYS", 7)
 
+# --- Audit log (QĐ 778 Đ19.2c; app/security/audit*.py) ------------------------------------
+# Most rows one XLSX export of the audit log may hold (CSV has no limit; Excel's is 1,048,575).
+EOFFICE_AUDIT_XLSX_MAX_ROWS = env_int("EOFFICE_AUDIT_XLSX_MAX_ROWS", 100_000)
+
 # --- Logging -------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 # Whole-request cap, a little above the file limit, so oversized bodies are cut off by

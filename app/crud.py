@@ -21,6 +21,7 @@ from flask_appbuilder.baseviews import expose
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
+from app import api_spec
 from app.i18n import display_formatters
 from app.input_guard import guard_schema, known_id, page_errors, refused_by_database
 from app.security.scope import foreign_rows, posted_rows
@@ -112,6 +113,11 @@ class ScopedModelView(ScopedViewMixin, ModelView):
     """A screen over agency-owned rows."""
 
 
+def not_an_object() -> bool:
+    """A JSON body that is not an object (a list, ``null``, or not JSON at all)."""
+    return request.is_json and not isinstance(request.get_json(silent=True), dict)
+
+
 class ScopedModelApi(ModelRestApi):
     """A REST API over agency-owned rows, answering bad input with a structured 400:
     ``{"message": "...", "errors": {"field": ["..."]}}``."""
@@ -141,14 +147,16 @@ class ScopedModelApi(ModelRestApi):
         checked_prepare(self, item)
 
     def response_422(self, message: Any = None):
-        log.info("refused %s input: %s", self.__class__.__name__, message)
         return self._invalid(message if isinstance(message, dict) else {"_schema": [str(message)]})
 
     def _invalid(self, errors: dict):
+        log.info("refused %s %s input: %s", self.__class__.__name__, request.path, errors)
         self.datamodel.session.rollback()
         return self.response(400, message=str(_l("The data is not valid.")), errors=errors)
 
     def post_headless(self):
+        if not_an_object():
+            return self._invalid({"_schema": [str(_l("Invalid input."))]})
         try:
             return super().post_headless()
         except DomainValidationError as error:
@@ -157,6 +165,8 @@ class ScopedModelApi(ModelRestApi):
     def put_headless(self, pk: Any):
         if known_id(pk) is None:
             return self.response_404()
+        if not_an_object():  # FAB's merge with the row expects one
+            return self._invalid({"_schema": [str(_l("Invalid input."))]})
         try:
             return super().put_headless(pk)
         except DomainValidationError as error:
@@ -184,6 +194,15 @@ class ScopedModelApi(ModelRestApi):
                 return self._refused(error, "q")
             raise
 
+    def operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs):
+        """FAB's, plus the input a step declares with ``app.api_spec`` decorators."""
+        super().operation_helper(path=path, operations=operations, methods=methods, func=func,
+                                 **kwargs)
+        for method in methods or ():
+            documented = api_spec.operation(func, method.lower(), getattr(func, "_urls", ()))
+            if documented and not operations.get(method.lower()):
+                operations[method.lower()] = documented
+
     def response_500(self, message: Any = None):
         """FAB's ``@safe`` answers every exception with a 500. A value the database
         cannot store or compare is the caller's mistake: 400, after a rollback."""
@@ -195,7 +214,6 @@ class ScopedModelApi(ModelRestApi):
     def response_400(self, message: Any = None):
         """FAB's own refusals (not JSON, bad rison, unknown filter or order column) in the
         same shape as the others; on a read they are about its ``q`` argument."""
-        log.info("refused %s input: %s", self.__class__.__name__, message)
         field = "q" if request.method == "GET" else "_schema"
         return self._invalid({field: [str(message or _l("The data is not valid."))]})
 

@@ -83,8 +83,8 @@ def storable_text(value: Any) -> None:
         raise ValidationError(str(STORABLE_MESSAGE))
 
 
-INTEGER_RANGE = validate.Range(min=INT_MIN, max=INT_MAX,
-                               error=str(_l("The number is out of range.")))
+# A lazy message: marshmallow formats it when it refuses, in the caller's language.
+INTEGER_RANGE = validate.Range(min=INT_MIN, max=INT_MAX, error=_l("The number is out of range."))
 
 
 class ExistingRow(Related):

@@ -22,7 +22,6 @@ from app import db
 from app.files.pipeline import accept_upload
 from app.i18n import local_today
 from app.models import (
-    Agency,
     AssignmentRole,
     Attachment,
     DataExportRequest,
@@ -46,17 +45,17 @@ from app.routing import assignments
 from app.routing.assignments import Target
 from app.security.audit import record_audit
 from app.security.roles import AGENCY_HEAD, OFFICER
+from tests.directory_data import account, agency
 from tests.registry_data import PDF, doc_type, paper_incoming
 from tests.signing_samples import signature_png
 
-STTTT = "000.00.11.H48"  # agency A: Sở Thông tin và Truyền thông
-BINH_SON = "000.00.53.H48"  # agency B: UBND huyện Bình Sơn
+# Agency A is Sở Thông tin và Truyền thông, agency B UBND huyện Bình Sơn (directory_data).
 TU_PHAP = "000.00.03.H48"  # a third agency: Sở Tư pháp
 
 # Each marker names the resource whose rule hides it (app.security.roles).
 MARKER_RESOURCES = {
     "DEPT": "Department",
-    "LOGIN": "User", "USER": "User", "LEADER": "User",
+    "USER": "User", "LEADER": "User",
     "REGISTER": "Register",
     "INPENDING": "IncomingDocument", "INFILE": "IncomingDocument",
     "INREG": "IncomingDocument", "INREGFILE": "IncomingDocument",
@@ -85,6 +84,7 @@ class AgencyObjects:
     agency_id: int
     tag: str
     token: str
+    head_username: str  # the agency head who approves its văn bản đi
     markers: dict[str, str] = field(default_factory=dict)  # WHAT -> marker
     ids: dict[type, list[int]] = field(default_factory=dict)  # model -> ids
     named: dict[str, int] = field(default_factory=dict)  # WHAT -> id of the row it marks
@@ -106,22 +106,11 @@ class AgencyObjects:
             if row.id not in self.ids[type(row)]:
                 self.ids[type(row)].append(row.id)
 
-    def first(self, model) -> int:
-        return self.ids[model][0]
-
     def one_of_each(self) -> list[int]:
         return sorted({ids[0] for ids in self.ids.values() if ids})
 
     def all_ids(self) -> list[int]:
         return sorted({i for ids in self.ids.values() for i in ids})
-
-
-def _agency(code: str) -> Agency:
-    return db.session.query(Agency).filter_by(code=code).one()
-
-
-def _account(username: str) -> UserAccount:
-    return db.session.query(UserAccount).filter_by(username=username).one()
 
 
 def _pdf(name: str):
@@ -139,7 +128,9 @@ def _attach(objects: AgencyObjects, document, what: str) -> list[Attachment]:
 
 def _user(objects: AgencyObjects, what: str, role: str, department) -> UserAccount:
     sm = current_app.appbuilder.sm
-    username = f"iso{objects.tag}{objects.token}{what}".lower()
+    # Named like the agency's other accounts (ending in .binhson, .stttt), marker inside.
+    slug = account(objects.head_username).username.rsplit(".", 1)[-1]
+    username = f"iso{objects.tag}{objects.token}{what}.{slug}".lower()
     user = sm.add_user(
         username=username, first_name=objects.marker(what), last_name="Nguyễn",
         email=f"{username}@quangngai.gov.vn", role=sm.find_role(role), password="Iso-Matrix-2026!")
@@ -152,18 +143,17 @@ def _user(objects: AgencyObjects, what: str, role: str, department) -> UserAccou
 
 
 def _outgoing(objects: AgencyObjects, what: str, department, head: UserAccount,
-              upto: str, comment_what: str = "SUBMITNOTE", subject: str | None = None,
-              file_what: str | None = None) -> OutgoingDocument:
+              upto: str, file_what: str | None = None) -> OutgoingDocument:
     """A văn bản đi taken up to ``upto``: draft, in_review, approved or issued."""
     document = OutgoingDocument(
         agency_id=objects.agency_id, document_type=doc_type("Công văn"),
-        subject=subject or f"Về việc {objects.marker(what)}", drafting_department=department,
+        subject=f"Về việc {objects.marker(what)}", drafting_department=department,
         page_count=1)
     outgoing.save_draft(db.session, document)
     if file_what:
         _attach(objects, document, file_what)
     if upto != "draft":
-        outgoing.transition(db.session, document, "submit", objects.marker(comment_what))
+        outgoing.transition(db.session, document, "submit", objects.marker("SUBMITNOTE"))
     if upto in ("approved", "issued"):
         outgoing.transition(db.session, document, "approve", signer=head)
     if upto == "issued":
@@ -181,13 +171,14 @@ def build_agency(code: str, tag: str, token: str, head_username: str,
     to ``work_department`` (and on to ``work_officer``) when given, else to the
     department and officer made here; ``notify_usernames`` get a notification too."""
     session = db.session
-    agency = _agency(code)
-    objects = AgencyObjects(code=code, agency_id=agency.id, tag=tag, token=token)
-    objects.add(agency)
+    home = agency(code)
+    objects = AgencyObjects(code=code, agency_id=home.id, tag=tag, token=token,
+                            head_username=head_username)
+    objects.add(home)
     year = local_today().year
-    head = _account(head_username)
+    head = account(head_username)
 
-    department = Department(agency_id=agency.id, name=f"Phòng {objects.marker('DEPT')}")
+    department = Department(agency_id=home.id, name=f"Phòng {objects.marker('DEPT')}")
     session.add(department)
     session.commit()
     objects.add(department)
@@ -199,8 +190,8 @@ def build_agency(code: str, tag: str, token: str, head_username: str,
     # Registers: this year's defaults exist first, so the marked one (an extra register
     # the văn thư may choose) never becomes the agency's default numbering register.
     for direction in Direction:
-        open_year(session, agency.id, direction, year)
-    register = Register(agency_id=agency.id, direction=Direction.incoming, year=year,
+        open_year(session, home.id, direction, year)
+    register = Register(agency_id=home.id, direction=Direction.incoming, year=year,
                         name=objects.marker("REGISTER"), is_default=False, active=True)
     session.add(register)
     session.commit()
@@ -220,18 +211,19 @@ def build_agency(code: str, tag: str, token: str, head_username: str,
     incoming.register(session, registered)
     session.commit()
     assignments.present(session, registered, leader, objects.marker("PRESENTNOTE"))
-    unit = (session.query(Department).filter_by(agency_id=agency.id, name=work_department).one()
+    unit = (session.query(Department).filter_by(agency_id=home.id, name=work_department).one()
             if work_department else department)
     (lead,) = assignments.assign(session, registered, objects.marker("INSTRUCTION"), [
         Target(AssignmentRole.lead, department=unit)])
     session.flush()
-    handler = _account(work_officer) if work_officer else officer
+    handler = account(work_officer) if work_officer else officer
     part = assignments.sub_assign(session, lead, handler, None, objects.marker("SUBINSTR"))
     session.flush()
     assignments.record_progress(session, part, objects.marker("PROGRESS"))
     working = attach_working_files(session, part, [_pdf(objects.marker("WORKFILE"))])
     session.commit()
     objects.add(pending, returned, registered, lead, part, *working)
+    objects.named.update(INPENDING=pending.id, INRETURNED=returned.id, INREG=registered.id)
     objects.filenames += [r.filename for r in working]
 
     # --- Văn bản đi ------------------------------------------------------------------
@@ -239,7 +231,7 @@ def build_agency(code: str, tag: str, token: str, head_username: str,
     _outgoing(objects, "REVIEW", department, head, "in_review", file_what="REVIEWFILE")
     _outgoing(objects, "APPROVED", department, head, "approved")
     issued = _outgoing(objects, "ISSUED", department, head, "issued", file_what="ISSUEDFILE")
-    outgoing.send(session, issued, [_agency(TU_PHAP)], [(objects.marker("ISSUED"), None)])
+    outgoing.send(session, issued, [agency(TU_PHAP)], [(objects.marker("ISSUED"), None)])
     cancelled = _outgoing(objects, "CANCELLED", department, head, "issued")
     outgoing.cancel(session, cancelled, objects.marker("CANCELREASON"))
     session.commit()
@@ -248,26 +240,31 @@ def build_agency(code: str, tag: str, token: str, head_username: str,
     from app.routing.notifications import notify
 
     period = local_today().isoformat()
-    for user in (officer, *(_account(name) for name in notify_usernames)):
-        # Not tied to the part: handing out work already notified its holder today.
-        notify(session, user, NotificationKind.due_soon, period,
-               f"{objects.marker('NOTIFY')} {user.username}", incoming=registered)
+    from app.security.roles import ROLES_BY_NAME
+
+    for user in (officer, *(account(name) for name in notify_usernames)):
+        # Not tied to the part: handing out work already notified its holder today. An
+        # agency admin reads no documents: theirs is an account notice.
+        reads = any("IncomingDocument" in ROLES_BY_NAME[role.name].grants for role in user.roles)
+        notify(session, user, NotificationKind.due_soon if reads else NotificationKind.account,
+               period, f"{objects.marker('NOTIFY')} {user.username}",
+               incoming=registered if reads else None)
     png = accept_upload(io.BytesIO(signature_png()), f"{objects.marker('CERT')}.png", "image/png")
     profile = SigningProfile(
-        agency_id=agency.id, user_id=officer.id, owner=f"user:{officer.id}",
+        agency_id=home.id, user_id=officer.id, owner=f"user:{officer.id}",
         image_sha256=png.sha256, certificate_subject=f"CN={objects.marker('CERT')}")
-    mapping = DirectoryMapping(directory_value=objects.marker("MAPPING"), agency_id=agency.id,
+    mapping = DirectoryMapping(directory_value=objects.marker("MAPPING"), agency_id=home.id,
                                department_id=department.id)
-    export = DataExportRequest(agency_id=agency.id, user_id=officer.id,
+    export = DataExportRequest(agency_id=home.id, user_id=officer.id,
                                reason=objects.marker("EXPORT"))
     session.add_all([profile, mapping, export])
-    audit = record_audit("iso_matrix", actor=officer, agency_id=agency.id,
+    audit = record_audit("iso_matrix", actor=officer, agency_id=home.id,
                          target=objects.marker("AUDIT"), detail={"note": objects.marker("AUDIT")})
     session.commit()
     objects.add(profile, mapping, export, audit)
     objects.add(*session.query(Notification).filter(
         Notification.message.like(f"{objects.marker('NOTIFY')}%")))
-    objects.add(*session.query(DocumentEvent).filter_by(agency_id=agency.id).filter(
+    objects.add(*session.query(DocumentEvent).filter_by(agency_id=home.id).filter(
         DocumentEvent.comment.like(f"%ISO{tag}{token}%")))
     objects.add(*session.query(OutgoingRecipient).filter(
         OutgoingRecipient.outgoing_id.in_(objects.ids[OutgoingDocument])))
@@ -279,7 +276,7 @@ def send_to(objects: AgencyObjects, sender_head: str, receiver_code: str) -> Inc
     văn bản đến with its file. Its subject and file name are markers A may see; the
     comment made while drafting stays B's."""
     session = db.session
-    head = _account(sender_head)
+    head = account(sender_head)
     subject_marker = f"ISO{objects.tag}{objects.token}SENTTOA"
     file_marker = f"ISO{objects.tag}{objects.token}SENTFILE"
     objects.sent_markers = {"SENTTOA": subject_marker, "SENTFILE": file_marker}
@@ -291,7 +288,7 @@ def send_to(objects: AgencyObjects, sender_head: str, receiver_code: str) -> Inc
     outgoing.transition(session, document, "submit", objects.marker("SENTCOMMENT"))
     outgoing.transition(session, document, "approve", signer=head)
     outgoing.issue(session, document)
-    (recipient,) = outgoing.send(session, document, [_agency(receiver_code)])
+    (recipient,) = outgoing.send(session, document, [agency(receiver_code)])
     session.commit()
     objects.add(document, *rows, recipient)
     objects.sent_to_a_id = document.id
@@ -301,6 +298,3 @@ def send_to(objects: AgencyObjects, sender_head: str, receiver_code: str) -> Inc
 def new_token() -> str:
     return uuid.uuid4().hex[:8].upper()
 
-
-ALL_MODELS = (Agency, Department, UserAccount, Register, IncomingDocument, OutgoingDocument,
-              Attachment, Notification, SigningProfile, DirectoryMapping, DataExportRequest)

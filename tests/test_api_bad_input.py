@@ -10,8 +10,14 @@ import pytest
 from flask import current_app
 
 from app import db
-from app.models import Agency, Assignment, DocumentEvent, IncomingDocument, OutgoingDocument
-from app.models import OutgoingStatus
+from app.models import (
+    Agency,
+    Assignment,
+    DocumentEvent,
+    IncomingDocument,
+    OutgoingDocument,
+    OutgoingStatus,
+)
 from tests.directory_data import count
 from tests.registry_data import doc_type
 from tests.support import ApiClient
@@ -86,13 +92,19 @@ def test_integer_out_of_range_is_refused(clerk):
     assert count(IncomingDocument) == before
 
 
-def test_a_body_that_is_not_json_is_a_structured_400(clerk):
+def test_a_body_that_is_not_a_json_object_is_a_structured_400(clerk):
     before = count(IncomingDocument)
-    for body in (b"not json", b"{\"author\": ", b"[1, 2]"):
-        response = clerk.client.post("/api/v1/incoming/", headers=clerk.headers, data=body,
-                                     content_type="application/json")
-        refused(response, "_schema")
-    assert count(IncomingDocument) == before
+    created = clerk.post("/api/v1/incoming/", paper(subject="Về việc thử thân yêu cầu"))
+    assert created.status_code == 201, created.text
+    pk = created.json["id"]
+    for body in (b"not json", b"{\"author\": ", b"[1, 2]", b"null", b"42"):
+        for method, url in (("post", "/api/v1/incoming/"), ("put", f"/api/v1/incoming/{pk}")):
+            response = clerk.client.open(url, method=method, headers=clerk.headers, data=body,
+                                         content_type="application/json")
+            refused(response, "_schema")
+    assert count(IncomingDocument) == before + 1
+    db.session.expire_all()
+    assert db.session.get(IncomingDocument, pk).subject == "Về việc thử thân yêu cầu"
 
 
 # --- Ids in URLs ------------------------------------------------------------------------------

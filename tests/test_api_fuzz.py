@@ -6,7 +6,10 @@ are fuzzed too; none is left out (uploads included: the clamd of the ``clamd_soc
 fixture scans them). Every operation is called in-process (WSGI) with the JWT of each of
 four users: Clerk, Agency head and Agency admin of UBND huyện Bình Sơn, and the System
 admin. The app is a throw-away copy (own database and folders) with the demo data, so the
-requests create, change and delete whatever they like without disturbing other tests.
+requests create, change and delete whatever they like without disturbing other tests. It
+also holds documents of Bình Sơn at each step, and every id in the spec is drawn half the
+time among the ids of existing rows: the fuzz reaches the steps' own checks, not only
+"not found". The steps document their JSON bodies in the spec (``app.api_spec``).
 
 Bounded for ``make test``: a fixed seed (the same requests on every run), a few random
 examples per operation and role, no shrinking; schemathesis' coverage phase (boundary and
@@ -25,6 +28,7 @@ import datetime as dt
 import json
 import logging
 import os
+import traceback
 import uuid
 from collections import Counter, defaultdict
 
@@ -33,8 +37,24 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
+from sqlalchemy import func
 
+import app as app_package
+from app import api_spec, db
 from app.demo import DEMO_PASSWORD
+from app.i18n import local_today
+from app.models import (
+    Assignment,
+    AssignmentRole,
+    IncomingDocument,
+    OutgoingDocument,
+    Register,
+)
+from app.registry import incoming, outgoing
+from app.routing import assignments
+from app.routing.assignments import Target
+from tests.directory_data import BINH_SON, STTTT, account, agency
+from tests.registry_data import approved_outgoing, doc_type, paper_incoming
 
 # The weaker roles first: the stronger ones may deactivate or delete accounts.
 ROLES = ["vanthu.binhson", "lanhdao.binhson", "qtcq.binhson", "quantri"]
@@ -42,6 +62,7 @@ ROLES = ["vanthu.binhson", "lanhdao.binhson", "qtcq.binhson", "quantri"]
 COVERAGE_ROLE = "quantri"
 EXAMPLES = int(os.environ.get("EOFFICE_FUZZ_EXAMPLES", "10"))
 SEED = int(os.environ.get("EOFFICE_FUZZ_SEED", "20260601"))
+APP_DIR = os.path.dirname(app_package.__file__) + os.sep
 # Statuses answered, per user: to check the fuzz really ran logged in.
 ANSWERS: dict[str, Counter] = defaultdict(Counter)
 
@@ -67,10 +88,58 @@ def fuzz_app(db_engine_name, tmp_path_factory, pki, clamd_socket):
         # Its own login counters: the fuzzed failed logins lock no one else out.
         EOFFICE_LOGIN_KEY_PREFIX=f"eoffice-fuzz-{uuid.uuid4().hex[:8]}:",
     )
+    with flask_app.app_context():
+        flask_app.config["FUZZ_MAX_ID"] = seed_rows()
     yield flask_app
     dispose_app(flask_app)
     if pg_name:
         _drop_pg_database(pg_name)
+
+
+def seed_rows() -> int:
+    """Rows of Bình Sơn at each step, so that fuzzed ids reach the checks of the steps
+    and not only "not found": văn bản đến arrived, registered and presented, registered
+    and assigned (a part held by the clerk in person); văn bản đi as a draft, submitted,
+    approved. Returns the largest id of these rows (the demo's agencies, departments and
+    accounts have ids in that range too)."""
+    incoming.receive(db.session, paper_incoming(BINH_SON, "Văn bản đến chờ vào sổ để thử"))
+    for submit in (False, True):
+        draft = OutgoingDocument(agency_id=agency(BINH_SON).id, subject="Dự thảo để thử",
+                                 document_type=doc_type("Công văn"))
+        outgoing.save_draft(db.session, draft)
+        if submit:
+            outgoing.transition(db.session, draft, "submit")
+    approved_outgoing(BINH_SON, "Công văn đã duyệt để thử", "Công văn")
+    received = []
+    for number in (1, 2):
+        sent = approved_outgoing(STTTT, f"Công văn {number} gửi Bình Sơn để thử", "Công văn")
+        outgoing.issue(db.session, sent)
+        (recipient,) = outgoing.send(db.session, sent, [agency(BINH_SON)])
+        incoming.register(db.session, recipient.incoming)
+        db.session.commit()  # the look-ups below expire what is not
+        received.append(recipient.incoming)
+    clerk, head = account("vanthu.binhson"), account("lanhdao.binhson")
+    assignments.present(db.session, received[0], head)
+    assignments.assign(db.session, received[1], None, [Target(
+        AssignmentRole.lead, user=clerk, deadline=local_today() + dt.timedelta(days=30))])
+    db.session.commit()
+    return max(db.session.query(func.max(model.id)).scalar() or 0
+               for model in (IncomingDocument, OutgoingDocument, Assignment, Register))
+
+
+def bias_ids(node, max_id: int):
+    """Every id of the spec (integer path parameters, the ``*_id`` of the step bodies)
+    drawn half the time among the ids of existing rows, half from all integers."""
+    known = {"type": "integer", "minimum": 1, "maximum": max_id}
+    if isinstance(node, list):
+        return [bias_ids(item, max_id) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("in") == "path" and node.get("schema") == {"type": "integer"}:
+        return {**node, "schema": {"anyOf": [known, node["schema"]]}}
+    if node == api_spec.ID:
+        return {"anyOf": [known, node]}
+    return {key: bias_ids(value, max_id) for key, value in node.items()}
 
 
 @pytest.fixture(scope="module")
@@ -102,26 +171,35 @@ def fuzz_schema(fuzz_app, tokens, username):
         "output": {"sanitization": {"sensitive-markers": [
             "token", "key", "secret", "password", "session", "passwd", "credential"]}},
     })
-    return schemathesis.openapi.from_wsgi(
-        "/api/v1/_openapi", fuzz_app, config=config,
-        headers={"Authorization": f"Bearer {tokens['quantri']}"},
-    )
+    served = fuzz_app.test_client().get(
+        "/api/v1/_openapi", headers={"Authorization": f"Bearer {tokens['quantri']}"})
+    assert served.status_code == 200, served.text
+    loaded = schemathesis.openapi.from_dict(
+        bias_ids(served.json, fuzz_app.config["FUZZ_MAX_ID"]), config=config)
+    loaded.app, loaded.location = fuzz_app, "/api/v1/_openapi"  # called in-process (WSGI)
+    return loaded
 
 
 schema = schemathesis.pytest.from_fixture("fuzz_schema")
 
 
 class ServerLog(logging.Handler):
-    """The tracebacks the app logs while answering one request."""
+    """The exceptions the app logs while answering one request, each with the frames of
+    the app's own code and the frame that raised it."""
 
     def __init__(self):
         super().__init__(logging.ERROR)
         self.tracebacks: list[str] = []
-        self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.exc_info:
-            self.tracebacks.append(self.format(record))
+        if not record.exc_info or record.exc_info[1] is None:
+            return
+        kind, error, trace = record.exc_info
+        frames = traceback.extract_tb(trace)
+        shown = [f for f in frames if f.filename.startswith(APP_DIR)]
+        if frames and frames[-1] not in shown:
+            shown.append(frames[-1])
+        self.tracebacks.append("".join(traceback.format_list(shown)) + f"{kind.__name__}: {error}")
 
 
 def with_server_log(log: ServerLog):

@@ -17,21 +17,36 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from app import api_spec as spec
 from app import db
 from app.crud import READ_WRITE_METHODS, ScopedModelApi
 from app.files.pipeline import AcceptedFile
 from app.input_guard import STORABLE_MESSAGE, known_id, storable
-from app.models import Agency, Attachment, IncomingDocument, OutgoingDocument, Register
+from app.models import (
+    Agency,
+    AssignmentRole,
+    Attachment,
+    IncomingDocument,
+    OutgoingDocument,
+    Register,
+)
 from app.registry import incoming, outgoing
 from app.registry.attachments import accept_all, attach
 from app.registry.registers import prepare_register
 from app.registry.views import OUTGOING_REL_QUERIES, readable_attachment, send_attachment
+from app.routing.assignments import INSTRUCTION_LIMIT, NOTE_LIMIT
 from app.security.roles import INCOMING_ALL, OUTGOING_ALL
 from app.security.scope import current_user, scoped
 from app.signatures import workflow
 from app.signatures.labels import signature_summary
 from app.validation import DomainValidationError, refusal
 
+# Longest text a step stores: reasons (return_reason, cancel_reason) and history comments.
+REASON_LIMIT, COMMENT_LIMIT, SECRET_LIMIT = 500, 1000, 1000
+# The targets of a phân công (OpenAPI): each a department or a person, a role, a deadline.
+TARGETS = spec.array(spec.obj(["role"], department_id=spec.ID, user_id=spec.ID,
+                              role=spec.choice(r.value for r in AssignmentRole),
+                              deadline=spec.DATE), minItems=1)
 DOCUMENT_FIELDS = ["subject", "urgency", "secrecy", "page_count", "description"]
 INCOMING_FIELDS = DOCUMENT_FIELDS + [
     "author", "code_number", "code_notation", "document_date", "document_type",
@@ -96,6 +111,7 @@ class DocumentApiMixin:
     @expose("/<int:pk>/attachments", methods=["POST"])
     @protect()
     @safe
+    @spec.uploaded_files()
     def upload_files(self, pk: int):
         """Attach files (multipart ``files``) through the upload pipeline."""
         item = self.datamodel.get(pk, self._base_filters)
@@ -140,6 +156,7 @@ class IncomingDocumentApi(DocumentApiMixin, ScopedModelApi):
     @expose("/<int:pk>/register", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(register_id=spec.ID, arrival_date=spec.DATE)
     def register_step(self, pk: int):
         """Vào sổ: ``{"register_id": optional, "arrival_date": optional YYYY-MM-DD}``."""
         def run(item, body):
@@ -150,6 +167,7 @@ class IncomingDocumentApi(DocumentApiMixin, ScopedModelApi):
     @expose("/<int:pk>/return", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(["reason"], reason=spec.text(REASON_LIMIT))
     def return_step(self, pk: int):
         """Trả lại nơi gửi: ``{"reason": "..."}`` (mandatory)."""
         return self.run_step(pk, lambda item, body: incoming.return_to_sender(
@@ -158,6 +176,7 @@ class IncomingDocumentApi(DocumentApiMixin, ScopedModelApi):
     @expose("/<int:pk>/present", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(["leader_id"], leader_id=spec.ID, note=spec.text(NOTE_LIMIT))
     def present_step(self, pk: int):
         """Trình lãnh đạo: ``{"leader_id": int, "note": optional}``."""
         from app.routing.api import present_from_json
@@ -167,6 +186,7 @@ class IncomingDocumentApi(DocumentApiMixin, ScopedModelApi):
     @expose("/<int:pk>/assign", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(["targets"], instruction=spec.text(INSTRUCTION_LIMIT), targets=TARGETS)
     def assign_step(self, pk: int):
         """Phân công: ``{"instruction": optional, "targets": [{"department_id" or
         "user_id": int, "role": "lead" | "cooperate" | "inform", "deadline": optional
@@ -204,6 +224,7 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     @expose("/<int:pk>/submit", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(comment=spec.text(COMMENT_LIMIT))
     def submit_step(self, pk: int):
         return self.run_step(pk, lambda item, body: outgoing.transition(
             db.session, item, "submit", json_text(body, "comment", COMMENT_LIMIT) or None))
@@ -211,6 +232,7 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     @expose("/<int:pk>/return", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(["comment"], comment=spec.text(COMMENT_LIMIT))
     def return_step(self, pk: int):
         return self.run_step(pk, lambda item, body: outgoing.transition(
             db.session, item, "return", json_text(body, "comment", COMMENT_LIMIT) or None))
@@ -218,6 +240,7 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     @expose("/<int:pk>/approve", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(comment=spec.text(COMMENT_LIMIT))
     def approve_step(self, pk: int):
         return self.run_step(pk, lambda item, body: outgoing.transition(
             db.session, item, "approve", json_text(body, "comment", COMMENT_LIMIT) or None,
@@ -226,6 +249,7 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     @expose("/<int:pk>/sign", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(["secret"], secret=spec.text(SECRET_LIMIT), comment=spec.text(COMMENT_LIMIT))
     def sign_step(self, pk: int):
         """Ký số and approve (leader): ``{"secret": "password or PIN", "comment": ...}``."""
         return self.run_step(pk, lambda item, body: workflow.sign_and_approve(
@@ -235,6 +259,7 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     @expose("/<int:pk>/agency-sign", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(["secret"], secret=spec.text(SECRET_LIMIT))
     def agency_sign_step(self, pk: int):
         """The agency's signature after issuance (văn thư): ``{"secret": "..."}``."""
         return self.run_step(pk, lambda item, body: workflow.apply_agency_signature(
@@ -243,6 +268,7 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     @expose("/<int:pk>/issue", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(register_id=spec.ID)
     def issue_step(self, pk: int):
         """Cấp số và ngày: ``{"register_id": optional}``."""
         return self.run_step(pk, lambda item, body: outgoing.issue(
@@ -251,6 +277,8 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     @expose("/<int:pk>/send", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(agencies=spec.array(spec.ID), external=spec.array(spec.obj(
+        ["name"], name=spec.text(200), code=spec.text(13))))
     def send_step(self, pk: int):
         """``{"agencies": [ids], "external": [{"name": "...", "code": "000.00.00.G22"}]}``."""
         def run(item, body):
@@ -270,6 +298,7 @@ class OutgoingDocumentApi(DocumentApiMixin, ScopedModelApi):
     @expose("/<int:pk>/cancel", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(["reason"], reason=spec.text(REASON_LIMIT))
     def cancel_step(self, pk: int):
         return self.run_step(pk, lambda item, body: outgoing.cancel(
             db.session, item, json_text(body, "reason", REASON_LIMIT)))
@@ -310,21 +339,19 @@ class AttachmentApi(ScopedModelApi):
 
     @expose("/<int:pk>/content", methods=["GET"])
     @protect()
+    @spec.documented
     def content(self, pk: int):
         """The file itself, byte for byte, with its original name."""
         return send_attachment(readable_attachment(pk))
 
     @expose("/<int:pk>/signatures", methods=["GET"])
     @protect()
+    @spec.documented
     def signatures(self, pk: int):
         """What the verification of each signature in the file showed."""
         attachment = readable_attachment(pk)
         return self.response(200, signature_state=attachment.signature_state,
                              result=[signature_summary(s) for s in attachment.signatures])
-
-
-# Longest text a step stores: reasons (return_reason, cancel_reason) and history comments.
-REASON_LIMIT, COMMENT_LIMIT, SECRET_LIMIT = 500, 1000, 1000
 
 
 def json_text(body: dict, field: str, limit: int, key: str | None = None) -> str:

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from werkzeug.exceptions import NotFound
 
+from app import api_spec as spec
 from app import db
 from app.crud import READ_WRITE_METHODS, ScopedModelApi
 from app.i18n import local_today
@@ -180,6 +181,7 @@ class AssignmentApi(ScopedModelApi):
     @expose("/mine", methods=["GET"])
     @protect()
     @safe
+    @spec.query(tab=spec.choice(TABS), page=spec.PAGE)
     def mine(self):
         """Việc của tôi: ``?tab=process|cooperate|inform|overdue|done&page=0`` — the
         parts the user answers for, and how many are open in each tab."""
@@ -227,6 +229,8 @@ class AssignmentApi(ScopedModelApi):
     @expose("/<int:pk>/sub-assign", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(["officer_id"], officer_id=spec.ID, deadline=spec.DATE,
+                    role=spec.choice(ROLES), instruction=spec.text(INSTRUCTION_LIMIT))
     def sub_assign_step(self, pk: int):
         """Giao chuyên viên: ``{"officer_id": int, "deadline": optional YYYY-MM-DD (not
         after the part's), "role": optional (the part's), "instruction": optional}``."""
@@ -256,6 +260,7 @@ class AssignmentApi(ScopedModelApi):
     @expose("/<int:pk>/progress", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(["note"], note=spec.text(NOTE_LIMIT))
     def progress_step(self, pk: int):
         """Cập nhật tiến độ: ``{"note": "..."}`` (mandatory)."""
         return self._act(pk, lambda part, body: assignments.record_progress(
@@ -264,6 +269,7 @@ class AssignmentApi(ScopedModelApi):
     @expose("/<int:pk>/complete", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(note=spec.text(NOTE_LIMIT))
     def complete_step(self, pk: int):
         """Hoàn thành (or, for those informed, đã xem): ``{"note": optional}``; the
         document is complete when its lead's part is."""
@@ -273,6 +279,7 @@ class AssignmentApi(ScopedModelApi):
     @expose("/<int:pk>/reply", methods=["POST"])
     @protect()
     @safe
+    @spec.json_body(subject=spec.text(SUBJECT_LIMIT))
     def reply_step(self, pk: int):
         """Đề xuất dự thảo trả lời: ``{"subject": optional}`` → 201 with the id of the
         draft văn bản đi (``/api/v1/outgoing/<id>``)."""
@@ -292,6 +299,7 @@ class AssignmentApi(ScopedModelApi):
     @expose("/<int:pk>/files", methods=["POST"])
     @protect()
     @safe
+    @spec.uploaded_files()
     def upload_working_files(self, pk: int):
         """Tệp xử lý (multipart ``files``) on the part, through the upload pipeline."""
         return self._act(
