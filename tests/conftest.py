@@ -119,6 +119,23 @@ def directory(slapd):
     editor.close()
 
 
+@pytest.fixture(scope="module")
+def ldap_app(db_engine_name, tmp_path_factory, pki, clamd_socket, slapd):
+    """An eOffice logging in against the test mail directory (AUTH_LDAP), on a database
+    of its own: one per test module, since a directory sync deactivates accounts."""
+    from tests.ldap_directory import ldap_demo_app
+
+    with ldap_demo_app(db_engine_name, tmp_path_factory.mktemp("ldap"), pki,
+                       clamd_socket, slapd) as flask_app:
+        yield flask_app
+
+
+@pytest.fixture
+def mailbox_password(slapd):
+    """The password of the test mailboxes."""
+    return slapd.user_password
+
+
 def demo_app(database_url: str, instance: Path, pki, clamd_socket: str, **config):
     """An eOffice on ``database_url`` with its own folders under ``instance``, migrated,
     with the roles, catalogues and demo data loaded; ``config`` adds or overrides

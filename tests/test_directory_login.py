@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import uuid
 
-import pytest
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -19,23 +18,10 @@ from tests.ldap_directory import (
     SO_TTTT,
     api_login,
     form_login,
-    ldap_demo_app,
     login_page_text,
     signed_in,
 )
 from tests.support import WebClient
-
-
-@pytest.fixture(scope="module")
-def ldap_app(db_engine_name, tmp_path_factory, pki, clamd_socket, slapd):
-    with ldap_demo_app(db_engine_name, tmp_path_factory.mktemp("ldap-login"), pki,
-                       clamd_socket, slapd) as flask_app:
-        yield flask_app
-
-
-@pytest.fixture
-def password(slapd):
-    return slapd.user_password
 
 
 def account(flask_app, username: str):
@@ -82,12 +68,12 @@ NO_AGENCY = ("Your official mailbox is not assigned to any agency in eOffice yet
              "Please contact your agency's administrator.")
 
 
-def test_directory_password_signs_in_and_creates_the_account(ldap_app, directory, password):
+def test_directory_password_signs_in_and_creates_the_account(ldap_app, directory, mailbox_password):
     mailbox = directory.add("nguyenvana", first_name="A", last_name="Nguyễn Văn",
                             agency=SO_TTTT, title="Chuyên viên chính")
     assert account(ldap_app, mailbox) is None
 
-    client = form_login(ldap_app, mailbox, password)
+    client = form_login(ldap_app, mailbox, mailbox_password)
 
     assert signed_in(client)
     user = account(ldap_app, mailbox)
@@ -104,7 +90,7 @@ def test_directory_password_signs_in_and_creates_the_account(ldap_app, directory
 
     # The REST login, by the mailbox's local part, reaches the same account.
     local_part = mailbox.split("@")[0]
-    response = api_login(ldap_app, local_part, password)
+    response = api_login(ldap_app, local_part, mailbox_password)
     assert response.status_code == 200, response.text
     token = response.json["access_token"]
     again = account(ldap_app, mailbox)
@@ -119,54 +105,54 @@ def test_directory_password_signs_in_and_creates_the_account(ldap_app, directory
     assert agencies.status_code == 200
 
 
-def test_mailbox_is_matched_whatever_its_case(ldap_app, directory, password):
+def test_mailbox_is_matched_whatever_its_case(ldap_app, directory, mailbox_password):
     mailbox = directory.add("tranthib", agency=BINH_SON)
-    assert signed_in(form_login(ldap_app, mailbox.upper(), password))
+    assert signed_in(form_login(ldap_app, mailbox.upper(), mailbox_password))
     user = account(ldap_app, mailbox)
     assert user["agency"] == BINH_SON
-    assert signed_in(form_login(ldap_app, mailbox, password))
+    assert signed_in(form_login(ldap_app, mailbox, mailbox_password))
     assert account(ldap_app, mailbox)["id"] == user["id"]
 
 
-def test_wrong_password_is_refused(ldap_app, directory, password):
+def test_wrong_password_is_refused(ldap_app, directory, mailbox_password):
     mailbox = directory.add("sai")
 
     assert not signed_in(form_login(ldap_app, mailbox, "not-the-password"))
     assert api_login(ldap_app, mailbox, "not-the-password").status_code == 401
     assert api_login(ldap_app, mailbox, "").status_code in (400, 401)
-    assert account(ldap_app, mailbox) is None  # no account for a wrong password
+    assert account(ldap_app, mailbox) is None  # no account for a wrong mailbox_password
 
-    assert signed_in(form_login(ldap_app, mailbox, password))
-    assert not signed_in(form_login(ldap_app, mailbox, password + "x"))
+    assert signed_in(form_login(ldap_app, mailbox, mailbox_password))
+    assert not signed_in(form_login(ldap_app, mailbox, mailbox_password + "x"))
     assert account(ldap_app, mailbox)["fail_login_count"] == 1
 
 
-def test_unknown_mailbox_is_refused(ldap_app, directory, password):
+def test_unknown_mailbox_is_refused(ldap_app, directory, mailbox_password):
     nobody = directory.unique_mailbox("khongco")
-    assert not signed_in(form_login(ldap_app, nobody, password))
-    assert api_login(ldap_app, nobody, password).status_code == 401
+    assert not signed_in(form_login(ldap_app, nobody, mailbox_password))
+    assert api_login(ldap_app, nobody, mailbox_password).status_code == 401
     assert account(ldap_app, nobody) is None
 
 
-def test_seed_accounts_of_the_test_directory(ldap_app, password):
+def test_seed_accounts_of_the_test_directory(ldap_app, mailbox_password):
     """scripts/slapd-local's accounts: Sở TT&TT and UBND huyện Bình Sơn by code."""
     from app import db
     from app.models import UserAccount
 
     for mailbox, code in (("nguyenvana@quangngai.gov.vn", SO_TTTT),
                           ("tranthib@quangngai.gov.vn", BINH_SON)):
-        response = api_login(ldap_app, mailbox.split("@")[0], password)
+        response = api_login(ldap_app, mailbox.split("@")[0], mailbox_password)
         assert response.status_code == 200, response.text
         assert account(ldap_app, mailbox)["agency"] == code
     # The disabled one and the one of no known agency get no account.
     for local_part in ("hoangthie", "phamvand"):
-        assert api_login(ldap_app, local_part, password).status_code == 401
+        assert api_login(ldap_app, local_part, mailbox_password).status_code == 401
     with ldap_app.app_context():
         assert db.session.scalar(select(UserAccount.id).where(UserAccount.username.in_(
             ["hoangthie@quangngai.gov.vn", "phamvand@quangngai.gov.vn"]))) is None
 
 
-def test_first_login_by_the_mapping_table(ldap_app, directory, password):
+def test_first_login_by_the_mapping_table(ldap_app, directory, mailbox_password):
     """An operator maps a directory value to an agency and department on the mapping
     screen; a mailbox carrying that value then lands there."""
     from app import db
@@ -180,7 +166,7 @@ def test_first_login_by_the_mapping_table(ldap_app, directory, password):
         db.session.commit()
         agency_id, department_id = agency.id, department.id
     mailbox = directory.add("levanc", agency=value)
-    assert not signed_in(form_login(ldap_app, mailbox, password))  # not mapped yet
+    assert not signed_in(form_login(ldap_app, mailbox, mailbox_password))  # not mapped yet
 
     operator = WebClient(ldap_app).login("vanhanh")  # a local account under AUTH_LDAP
     response = operator.submit("/directorymappingview/add", {
@@ -188,7 +174,7 @@ def test_first_login_by_the_mapping_table(ldap_app, directory, password):
         "department": str(department_id)})
     assert response.status_code == 302, response.text
 
-    assert signed_in(form_login(ldap_app, mailbox, password))
+    assert signed_in(form_login(ldap_app, mailbox, mailbox_password))
     user = account(ldap_app, mailbox)
     assert user["agency"] == BINH_SON
     assert user["department"] == f"Phòng Văn hóa {value[-6:]}"
@@ -196,53 +182,53 @@ def test_first_login_by_the_mapping_table(ldap_app, directory, password):
     assert detail["mapped"] is True and detail["directory_value"] == value
 
 
-def test_no_account_without_an_agency(ldap_app, directory, password, caplog):
+def test_no_account_without_an_agency(ldap_app, directory, mailbox_password, caplog):
     mailbox = directory.add("phamvand", agency=f"Ban moi {uuid.uuid4().hex[:6]}")
     other = directory.add("khongcoquan", agency=None)
 
-    client = form_login(ldap_app, mailbox, password)
+    client = form_login(ldap_app, mailbox, mailbox_password)
 
     assert not signed_in(client)
     assert translated(ldap_app, NO_AGENCY) in login_page_text(client)
-    assert api_login(ldap_app, other, password).status_code == 401
+    assert api_login(ldap_app, other, mailbox_password).status_code == 401
     assert account(ldap_app, mailbox) is None and account(ldap_app, other) is None
     refusals = [r.getMessage() for r in caplog.records
                 if r.name == "app.security.directory_auth" and "no agency" in r.getMessage()]
     assert any(mailbox in message for message in refusals)
     assert any(other in message for message in refusals)
-    # A stranger without the password is not told that the mailbox exists.
+    # A stranger without the mailbox_password is not told that the mailbox exists.
     stranger = form_login(ldap_app, mailbox, "wrong")
     assert translated(ldap_app, NO_AGENCY) not in login_page_text(stranger)
 
 
-def test_disabled_mailbox_is_refused(ldap_app, directory, password):
+def test_disabled_mailbox_is_refused(ldap_app, directory, mailbox_password):
     mailbox = directory.add("khoa", disabled=True)
-    assert not signed_in(form_login(ldap_app, mailbox, password))
-    assert api_login(ldap_app, mailbox, password).status_code == 401
+    assert not signed_in(form_login(ldap_app, mailbox, mailbox_password))
+    assert api_login(ldap_app, mailbox, mailbox_password).status_code == 401
     assert account(ldap_app, mailbox) is None
 
 
-def test_deactivated_account_is_refused(ldap_app, directory, password):
+def test_deactivated_account_is_refused(ldap_app, directory, mailbox_password):
     from app import db
     from app.models import UserAccount
 
     mailbox = directory.add("nghiviec")
-    assert api_login(ldap_app, mailbox, password).status_code == 200
+    assert api_login(ldap_app, mailbox, mailbox_password).status_code == 200
     with ldap_app.app_context():
         user = db.session.scalar(select(UserAccount).where(UserAccount.username == mailbox))
         user.active = False
         user.inactive_reason = "Nghỉ hưu"
         db.session.commit()
 
-    client = form_login(ldap_app, mailbox, password)
+    client = form_login(ldap_app, mailbox, mailbox_password)
     assert not signed_in(client)
     assert translated(ldap_app, "Your eOffice account is deactivated. Please contact your "
                                 "agency's administrator.") in login_page_text(client)
-    assert api_login(ldap_app, mailbox, password).status_code == 401
+    assert api_login(ldap_app, mailbox, mailbox_password).status_code == 401
 
 
 def test_local_accounts_follow_eoffice_local_login(ldap_app, monkeypatch):
-    # "on" (the default): every local account logs in with its database password.
+    # "on" (the default): every local account logs in with its database mailbox_password.
     assert signed_in(form_login(ldap_app, "quantri", DEMO_PASSWORD))
     assert api_login(ldap_app, "vanhanh", DEMO_PASSWORD).status_code == 200
     assert not signed_in(form_login(ldap_app, "vanhanh", "wrong-password"))
@@ -257,21 +243,21 @@ def test_local_accounts_follow_eoffice_local_login(ldap_app, monkeypatch):
     assert api_login(ldap_app, "vanhanh", DEMO_PASSWORD).status_code == 401
 
 
-def test_directory_down_refuses_without_error(ldap_app, directory, password, monkeypatch):
+def test_directory_down_refuses_without_error(ldap_app, directory, mailbox_password, monkeypatch):
     mailbox = directory.add("matketnoi")
     monkeypatch.setitem(ldap_app.config, "AUTH_LDAP_SERVER", "ldap://127.0.0.1:1")
-    assert not signed_in(form_login(ldap_app, mailbox, password))
-    assert api_login(ldap_app, mailbox, password).status_code == 401
+    assert not signed_in(form_login(ldap_app, mailbox, mailbox_password))
+    assert api_login(ldap_app, mailbox, mailbox_password).status_code == 401
     # Local accounts still log in.
     assert api_login(ldap_app, "quantri", DEMO_PASSWORD).status_code == 200
 
 
-def test_password_screens_serve_local_accounts_only(ldap_app, directory, password):
+def test_password_screens_serve_local_accounts_only(ldap_app, directory, mailbox_password):
     from app import db
     from app.models import UserAccount
 
     mailbox = directory.add("matkhau")
-    ldap_user = form_login(ldap_app, mailbox, password)
+    ldap_user = form_login(ldap_app, mailbox, mailbox_password)
     assert signed_in(ldap_user)
     refused = ldap_user.get("/resetmypassword/form")
     assert refused.status_code == 302 and "/users/userinfo/" in refused.headers["Location"]
@@ -280,7 +266,7 @@ def test_password_screens_serve_local_accounts_only(ldap_app, directory, passwor
         local_id = db.session.scalar(select(UserAccount.id).where(
             UserAccount.username == "chuyenvien.stttt"))
 
-    # A local account changes its own password under AUTH_LDAP.
+    # A local account changes its own mailbox_password under AUTH_LDAP.
     local = WebClient(ldap_app).login("chuyenvien.binhson")
     assert local.get("/resetmypassword/form").status_code == 200
 

@@ -9,7 +9,6 @@ import datetime as dt
 import json
 import time
 
-import pytest
 from sqlalchemy import func, select
 
 from tests.ldap_directory import (
@@ -17,21 +16,8 @@ from tests.ldap_directory import (
     SO_TTTT,
     api_login,
     form_login,
-    ldap_demo_app,
     signed_in,
 )
-
-
-@pytest.fixture(scope="module")
-def ldap_app(db_engine_name, tmp_path_factory, pki, clamd_socket, slapd):
-    with ldap_demo_app(db_engine_name, tmp_path_factory.mktemp("ldap-sync"), pki,
-                       clamd_socket, slapd) as flask_app:
-        yield flask_app
-
-
-@pytest.fixture
-def password(slapd):
-    return slapd.user_password
 
 
 def sync(flask_app, **config):
@@ -42,10 +28,10 @@ def sync(flask_app, **config):
         return sync_directory(db.session, config={**flask_app.config, **config})
 
 
-def provisioned(flask_app, directory, password, name: str, agency: str = SO_TTTT) -> str:
+def provisioned(flask_app, directory, mailbox_password, name: str, agency: str = SO_TTTT) -> str:
     """A mailbox that has logged in once (so it has its account)."""
     mailbox = directory.add(name, agency=agency)
-    response = api_login(flask_app, mailbox, password)
+    response = api_login(flask_app, mailbox, mailbox_password)
     assert response.status_code == 200, response.text
     return mailbox
 
@@ -95,8 +81,8 @@ def audit(flask_app, event: str, target: str | None = None) -> list[dict]:
                 for e in db.session.scalars(query.order_by(AuditEntry.id))]
 
 
-def test_revoked_mailbox_deactivates_the_account(ldap_app, directory, password):
-    mailbox = provisioned(ldap_app, directory, password, "thuhoi")
+def test_revoked_mailbox_deactivates_the_account(ldap_app, directory, mailbox_password):
+    mailbox = provisioned(ldap_app, directory, mailbox_password, "thuhoi")
     before = account(ldap_app, mailbox)
     assert before["active"]
 
@@ -118,15 +104,15 @@ def test_revoked_mailbox_deactivates_the_account(ldap_app, directory, password):
     # Its agency's admin hears of it; the other agency's does not.
     told = notifications(ldap_app, mailbox)
     assert set(told) == {"qtcq.stttt"}
-    assert not signed_in(form_login(ldap_app, mailbox, password))
+    assert not signed_in(form_login(ldap_app, mailbox, mailbox_password))
     # A second run changes nothing more.
     again = sync(ldap_app)
     assert mailbox not in again.deactivated
     assert len(audit(ldap_app, "account_deactivated", f"user:{after['id']}")) == 1
 
 
-def test_disabled_mailbox_deactivates_the_account_for_good(ldap_app, directory, password):
-    mailbox = provisioned(ldap_app, directory, password, "bikhoa", agency=BINH_SON)
+def test_disabled_mailbox_deactivates_the_account_for_good(ldap_app, directory, mailbox_password):
+    mailbox = provisioned(ldap_app, directory, mailbox_password, "bikhoa", agency=BINH_SON)
     directory.disable(mailbox)
 
     report = sync(ldap_app)
@@ -138,19 +124,19 @@ def test_disabled_mailbox_deactivates_the_account_for_good(ldap_app, directory, 
     # Enabled again in the directory: the eOffice account stays deactivated until an
     # admin reactivates it.
     directory.modify(mailbox, employeeType=None)
-    assert api_login(ldap_app, mailbox, password).status_code == 401
-    assert not signed_in(form_login(ldap_app, mailbox, password))
+    assert api_login(ldap_app, mailbox, mailbox_password).status_code == 401
+    assert not signed_in(form_login(ldap_app, mailbox, mailbox_password))
     sync(ldap_app)
     assert not account(ldap_app, mailbox)["active"]
 
 
 def test_new_and_moved_mailboxes_are_reported_to_their_agency_admins(ldap_app, directory,
-                                                                      password, monkeypatch):
+                                                                      mailbox_password, monkeypatch):
     from app.security import directory_sync
 
     # No allowance for clock differences here: slapd runs on this machine.
     monkeypatch.setattr(directory_sync, "CLOCK_MARGIN", dt.timedelta(0))
-    mover = provisioned(ldap_app, directory, password, "chuyencq", agency=SO_TTTT)
+    mover = provisioned(ldap_app, directory, mailbox_password, "chuyencq", agency=SO_TTTT)
     old = directory.add("cu", agency=BINH_SON)
     sync(ldap_app)  # what exists now is not new any more
     time.sleep(1.1)  # createTimestamp counts whole seconds
@@ -202,8 +188,8 @@ def test_many_items_make_one_summary(ldap_app, directory, monkeypatch):
     assert second in summaries["qtcq.binhson"][0]
 
 
-def test_directory_down_changes_nothing(ldap_app, directory, password, caplog):
-    mailbox = provisioned(ldap_app, directory, password, "matmang")
+def test_directory_down_changes_nothing(ldap_app, directory, mailbox_password, caplog):
+    mailbox = provisioned(ldap_app, directory, mailbox_password, "matmang")
     directory.delete(mailbox)
 
     report = sync(ldap_app, AUTH_LDAP_SERVER="ldap://127.0.0.1:1")
@@ -247,8 +233,8 @@ def test_paged_read_finds_every_mailbox(ldap_app, directory, slapd):
     assert entries[mailbox].agency_values == (SO_TTTT,)
 
 
-def test_cli_runs_the_sync(ldap_app, directory, password):
-    mailbox = provisioned(ldap_app, directory, password, "dongbo")
+def test_cli_runs_the_sync(ldap_app, directory, mailbox_password):
+    mailbox = provisioned(ldap_app, directory, mailbox_password, "dongbo")
     directory.delete(mailbox)
 
     result = run_cli(ldap_app, "directory-sync")

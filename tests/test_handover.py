@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import uuid
 
-from flask import current_app
 from flask_babel import force_locale, gettext
 
 from app import db
@@ -31,7 +30,7 @@ from app.registry import outgoing
 from app.routing import assignments
 from app.routing.assignments import Target
 from app.security.roles import OFFICER
-from tests.directory_data import BINH_SON, STTTT, account, agency, department
+from tests.directory_data import BINH_SON, STTTT, account, agency, new_account
 from tests.registry_data import doc_type
 from tests.support import WebClient, csrf_token
 from tests.test_routing_assignments import received_in_binh_son
@@ -39,18 +38,8 @@ from tests.test_routing_assignments import received_in_binh_son
 
 def new_user(role: str, agency_code: str = BINH_SON, department_name: str | None = "Phòng Nội vụ",
              first_name: str = "Văn Nghỉ", last_name: str = "Trần", active: bool = True) -> UserAccount:
-    """A fresh account with a unique user name (the session database is shared)."""
-    sm = current_app.appbuilder.sm
-    username = f"bg{uuid.uuid4().hex[:10]}"
-    user = sm.add_user(username=username, first_name=first_name, last_name=last_name,
-                       email=f"{username}@quangngai.gov.vn", role=sm.find_role(role),
-                       password=DEMO_PASSWORD)
-    assert user, f"could not create {username}"
-    user.agency_id = agency(agency_code).id
-    user.department_id = department(agency_code, department_name).id if department_name else None
-    user.active = active
-    db.session.commit()
-    return db.session.get(UserAccount, user.id)
+    return new_account(role, agency_code, prefix="bg", first_name=first_name,
+                       last_name=last_name, department_name=department_name, active=active)
 
 
 def fresh(model, pk):

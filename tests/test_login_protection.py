@@ -19,7 +19,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from flask import current_app
 
 from app import db
 from app.models import AuditEntry, UserAccount
@@ -27,7 +26,7 @@ from app.security import login_guard
 from app.security.audit import AuditEvent
 from app.security.roles import CLERK, SYSTEM_ADMIN
 from tests.conftest import demo_app, dispose_app
-from tests.directory_data import BINH_SON, STTTT, account, agency
+from tests.directory_data import BINH_SON, STTTT, account, new_account
 from tests.support import FreshContextClient, WebClient, csrf_token
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -103,14 +102,8 @@ SLUGS = {BINH_SON: "binhson", STTTT: "stttt"}
 def make_account(agency_code: str, role: str = CLERK) -> UserAccount:
     """A fresh account of the agency, named like its demo accounts ("....binhson") and
     sorted after them."""
-    sm = current_app.appbuilder.sm
-    username = f"zkhoa{uuid.uuid4().hex[:8]}.{SLUGS[agency_code]}"
-    user = sm.add_user(username=username, first_name="Văn Khóa", last_name="Nguyễn",
-                       email=f"{username}@quangngai.gov.vn", role=sm.find_role(role),
-                       password=PASSWORD)
-    user.agency = agency(agency_code)
-    db.session.commit()
-    return user
+    return new_account(role, agency_code, prefix="zkhoa", suffix=f".{SLUGS[agency_code]}",
+                       first_name="Văn Khóa", password=PASSWORD)
 
 
 def client_of(flask_app) -> FreshContextClient:

@@ -10,12 +10,11 @@ import uuid
 import pytest
 from flask import current_app
 
-from app import db
 from app.demo import DEMO_PASSWORD
 from app.models import UserAccount
 from app.security import passwords
 from app.security.roles import OFFICER
-from tests.directory_data import BINH_SON, STTTT, account, agency, count, role_id
+from tests.directory_data import BINH_SON, STTTT, account, agency, count, new_account, role_id
 from tests.support import ApiClient, WebClient
 
 GOOD = "Cong-Van-Den-2026!"
@@ -149,14 +148,8 @@ def test_user_add_form_refuses_a_weak_password(web, db_session):
 
 
 def make_user(password: str = GOOD) -> UserAccount:
-    sm = current_app.appbuilder.sm
-    username = unique("zmatkhau") + ".stttt"
-    user = sm.add_user(username=username, first_name="Thị Mật", last_name="Trần",
-                       email=f"{username}@quangngai.gov.vn", role=sm.find_role(OFFICER),
-                       password=password)
-    user.agency = agency(STTTT)
-    db.session.commit()
-    return user
+    return new_account(OFFICER, STTTT, prefix="zmatkhau", suffix=".stttt",
+                       first_name="Thị Mật", last_name="Trần", password=password)
 
 
 def test_admin_reset_follows_the_policy(web, db_session):
