@@ -120,7 +120,7 @@ def test_wrong_password_is_refused(ldap_app, directory, mailbox_password):
     assert not signed_in(form_login(ldap_app, mailbox, "not-the-password"))
     assert api_login(ldap_app, mailbox, "not-the-password").status_code == 401
     assert api_login(ldap_app, mailbox, "").status_code in (400, 401)
-    assert account(ldap_app, mailbox) is None  # no account for a wrong mailbox_password
+    assert account(ldap_app, mailbox) is None  # no account for a wrong password
 
     assert signed_in(form_login(ldap_app, mailbox, mailbox_password))
     assert not signed_in(form_login(ldap_app, mailbox, mailbox_password + "x"))
@@ -196,7 +196,7 @@ def test_no_account_without_an_agency(ldap_app, directory, mailbox_password, cap
                 if r.name == "app.security.directory_auth" and "no agency" in r.getMessage()]
     assert any(mailbox in message for message in refusals)
     assert any(other in message for message in refusals)
-    # A stranger without the mailbox_password is not told that the mailbox exists.
+    # A stranger without the password is not told that the mailbox exists.
     stranger = form_login(ldap_app, mailbox, "wrong")
     assert translated(ldap_app, NO_AGENCY) not in login_page_text(stranger)
 
@@ -228,7 +228,7 @@ def test_deactivated_account_is_refused(ldap_app, directory, mailbox_password):
 
 
 def test_local_accounts_follow_eoffice_local_login(ldap_app, monkeypatch):
-    # "on" (the default): every local account logs in with its database mailbox_password.
+    # "on" (the default): every local account logs in with its database password.
     assert signed_in(form_login(ldap_app, "quantri", DEMO_PASSWORD))
     assert api_login(ldap_app, "vanhanh", DEMO_PASSWORD).status_code == 200
     assert not signed_in(form_login(ldap_app, "vanhanh", "wrong-password"))
@@ -266,7 +266,7 @@ def test_password_screens_serve_local_accounts_only(ldap_app, directory, mailbox
         local_id = db.session.scalar(select(UserAccount.id).where(
             UserAccount.username == "chuyenvien.stttt"))
 
-    # A local account changes its own mailbox_password under AUTH_LDAP.
+    # A local account changes its own password under AUTH_LDAP.
     local = WebClient(ldap_app).login("chuyenvien.binhson")
     assert local.get("/resetmypassword/form").status_code == 200
 
