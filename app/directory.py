@@ -26,6 +26,17 @@ from app.validation import (
     unique_errors,
 )
 
+
+def role_holders(session, agency_id: int, role: str, order_by=None) -> list[UserAccount]:
+    """The active accounts of an agency holding ``role`` (its leaders, its admins...),
+    by ``order_by`` (default: id)."""
+    role_model = UserAccount.roles.property.mapper.class_
+    return (session.query(UserAccount)
+            .filter(UserAccount.agency_id == agency_id, UserAccount.active.is_(True),
+                    UserAccount.roles.any(role_model.name == role))
+            .order_by(order_by if order_by is not None else UserAccount.id).all())
+
+
 AGENCY_KIND_LABELS = {
     AgencyKind.province: _l("Province"),
     AgencyKind.department: _l("Provincial department"),

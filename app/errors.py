@@ -19,11 +19,11 @@ MESSAGES = {
 }
 
 
-def render_error(error: HTTPException):
-    code = error.code or 500
-    message = str(MESSAGES.get(code, error.description))
+def error_answer(code: int, message: str, **api_fields):
+    """The answer to a refused request: JSON under /api/ (``message`` and
+    ``api_fields``), else the error page inside the app's layout."""
     if request.path.startswith("/api/"):
-        return jsonify(message=message), code
+        return jsonify(message=message, **api_fields), code
     page = render_template(
         "eoffice/error.html",
         appbuilder=current_app.appbuilder,
@@ -31,6 +31,11 @@ def render_error(error: HTTPException):
         message=message,
     )
     return page, code
+
+
+def render_error(error: HTTPException):
+    code = error.code or 500
+    return error_answer(code, str(MESSAGES.get(code, error.description)))
 
 
 def refused_value(error: Exception):

@@ -13,11 +13,11 @@ import datetime as dt
 import logging
 
 from flask import current_app
-from flask_appbuilder.security.sqla.models import Role
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.notices import in_default_locale, tell
+from app.directory import role_holders
 from app.i18n import format_datetime, utcnow
 from app.models import DataExportRequest, DataExportStatus, NotificationKind, UserAccount
 from app.security.audit import AuditEvent, record_audit
@@ -44,14 +44,6 @@ def available_until(request: DataExportRequest) -> dt.datetime | None:
     if request.status != DataExportStatus.approved or request.decided_at is None:
         return None
     return request.decided_at + dt.timedelta(days=valid_days())
-
-
-def agency_heads(session, agency_id: int) -> list[UserAccount]:
-    """Lãnh đạo cơ quan: the active accounts of the agency holding the Agency head role."""
-    return (session.query(UserAccount)
-            .filter(UserAccount.agency_id == agency_id, UserAccount.active.is_(True),
-                    UserAccount.roles.any(Role.name == AGENCY_HEAD))
-            .order_by(UserAccount.id).all())
 
 
 def own_requests(session, user: UserAccount) -> list[DataExportRequest]:
@@ -83,7 +75,7 @@ def request_export(session, user: UserAccount, reason: str | None) -> DataExport
                                 status=DataExportStatus.pending, requested_at=utcnow())
     session.add(request)
     session.flush()
-    heads = [head for head in agency_heads(session, user.agency_id) if head.id != user.id]
+    heads = [head for head in role_holders(session, user.agency_id, AGENCY_HEAD) if head.id != user.id]
     if not heads:
         log.warning("data export request %s: agency %s has no active agency head",
                     request.id, user.agency_id)

@@ -15,6 +15,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 
 from app import db
+from app.directory import role_holders
 from app.i18n import local_today
 from app.input_guard import INT_MAX, known_id
 from app.models import (
@@ -90,9 +91,7 @@ def assignee_choices(agency_id: int) -> list[tuple[str, str]]:
 
 
 def leaders_of(agency_id: int) -> list[UserAccount]:
-    users = (db.session.query(UserAccount).filter_by(agency_id=agency_id, active=True)
-             .order_by(UserAccount.first_name))
-    return [u for u in users if AGENCY_HEAD in role_names(u)]
+    return role_holders(db.session, agency_id, AGENCY_HEAD, order_by=UserAccount.first_name)
 
 
 class RoutingView(BaseView):

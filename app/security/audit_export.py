@@ -21,12 +21,13 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.properties import PageSetupProperties
 from sqlalchemy import select
 
 from app.i18n import local_zone, to_local
 from app.models import Agency, AuditEntry
+from app.reports.xlsx import BORDER, HEADER_FILL
 from app.security.audit import TABLE, AuditEvent
 from app.security.roles import role_label
 
@@ -251,11 +252,6 @@ def csv_chunks(rows: Iterable[Any], agencies: dict[int, str]) -> Iterator[bytes]
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue().encode("utf-8")
-
-
-THIN = Side(style="thin")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEADER_FILL = PatternFill("solid", fgColor="EEEEEE")
 
 
 def _styled(sheet, value: Any, *, font: Font | None = None, fill=None, border=None,

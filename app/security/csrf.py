@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, jsonify, render_template, request, session
+from flask import current_app, request, session
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect, validate_csrf
 from wtforms.validators import ValidationError
+
+from app.errors import error_answer
 
 log = logging.getLogger("eoffice.csrf")
 
@@ -34,12 +36,9 @@ def _message() -> str:
 def csrf_refused(error: CSRFError):
     log.warning("CSRF check refused %s %s from %s: %s", request.method, request.path,
                 request.remote_addr, error.description)
-    if request.path.startswith("/api/"):
-        return jsonify(message=_message(), errors={"csrf": [str(error.description)]}), 400
-    current_app.appbuilder.sm.before_request()  # g.user for the page (FAB's hook ran not yet)
-    page = render_template("eoffice/error.html", appbuilder=current_app.appbuilder, code=400,
-                           message=_message())
-    return page, 400
+    if not request.path.startswith("/api/"):
+        current_app.appbuilder.sm.before_request()  # g.user for the page (FAB's hook ran not yet)
+    return error_answer(400, _message(), errors={"csrf": [str(error.description)]})
 
 
 def cookie_authenticated() -> bool:

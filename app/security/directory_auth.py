@@ -89,13 +89,18 @@ def directory_configured(config: Any = None) -> bool:
     return bool(_config(config).get("AUTH_LDAP_SERVER"))
 
 
+def directory_domain(config: Any = None) -> str:
+    """EOFFICE_DIRECTORY_DOMAIN, lower-case, without a leading @ ("" when unset)."""
+    return str(_config(config).get("EOFFICE_DIRECTORY_DOMAIN") or "").strip().lower().lstrip("@")
+
+
 def mailbox_of(username: str, config: Any = None) -> str | None:
     """The mailbox a login name stands for: itself when it has an @, else completed with
     EOFFICE_DIRECTORY_DOMAIN (None without one)."""
     name = (username or "").strip().lower()
     if not name or "@" in name:
         return name or None
-    domain = (_config(config).get("EOFFICE_DIRECTORY_DOMAIN") or "").strip().lower().lstrip("@")
+    domain = directory_domain(config)
     return f"{name}@{domain}" if domain else None
 
 

@@ -33,6 +33,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
+from app.directory import role_holders
 from app.i18n import local_today, utcnow
 from app.models import AuditEntry, Notification, NotificationKind, UserAccount
 from app.security.audit import AuditEvent, record_audit
@@ -47,7 +48,7 @@ from app.security.directory_auth import (
     resolve_placement,
     search_filter,
 )
-from app.security.roles import role_label
+from app.security.roles import AGENCY_ADMIN, role_label
 
 log = logging.getLogger(__name__)
 
@@ -287,16 +288,6 @@ def _find_new(session, entries: dict[str, DirectoryEntry], known: set[str],
             role=role_label(current_app.config.get("EOFFICE_DIRECTORY_DEFAULT_ROLE", "Officer"))))
 
 
-def agency_admins(session, agency_id: int) -> list[UserAccount]:
-    from app.security.roles import AGENCY_ADMIN
-
-    role_model = UserAccount.roles.property.mapper.class_
-    return (session.query(UserAccount)
-            .filter(UserAccount.agency_id == agency_id, UserAccount.active.is_(True),
-                    UserAccount.roles.any(role_model.name == AGENCY_ADMIN))
-            .order_by(UserAccount.id).all())
-
-
 def _summary(kind: str, mailboxes: list[str]) -> str:
     values = {"count": len(mailboxes), "examples": ", ".join(mailboxes[:5])}
     if kind == "new":
@@ -316,7 +307,7 @@ def _notify(session, notices: _Notices, period: str, now: dt.datetime) -> int:
     twice); a summary instead when an agency has many items of one kind."""
     written = 0
     for agency_id, kinds in notices.items.items():
-        admins = agency_admins(session, agency_id)
+        admins = role_holders(session, agency_id, AGENCY_ADMIN)
         for kind, items in kinds.items():
             messages = [message for _, message in items]
             if len(items) > MAX_ITEMS_NOTIFIED:

@@ -42,6 +42,7 @@ from werkzeug.security import check_password_hash
 
 from app.i18n import utcnow
 from app.security.audit import AuditEvent, client_address, record_audit
+from app.security.directory_auth import directory_domain, find_account
 
 log = logging.getLogger("eoffice.login")
 
@@ -191,7 +192,7 @@ def normalise_username(username: str | None) -> str:
     """The account a login name counts against: lower-case, trimmed, without the
     directory's mail domain ("NguyenVanA@quangngai.gov.vn" and "nguyenvana" are one)."""
     name = (username or "").strip().casefold()
-    domain = str(current_app.config.get("EOFFICE_DIRECTORY_DOMAIN") or "").strip().lower().lstrip("@")
+    domain = directory_domain()
     if domain and name.endswith("@" + domain):
         name = name[: -len(domain) - 1]
     return name[:NAME_LIMIT]
@@ -256,14 +257,12 @@ def _typed(username: str | None) -> str:
 
 def _find_account(sm: Any, username: str) -> Any:
     """The account a login name stands for: the user name as typed, its mailbox
-    (completed with EOFFICE_DIRECTORY_DOMAIN), or the e-mail address."""
+    (directory_auth.find_account), or the e-mail address (as Flask-AppBuilder's database
+    login also accepts)."""
     typed = _typed(username)
     if not typed:
         return None
-    user = sm.find_user(username=typed)
-    domain = str(current_app.config.get("EOFFICE_DIRECTORY_DOMAIN") or "").strip().lstrip("@")
-    if user is None and domain and "@" not in typed:
-        user = sm.find_user(username=f"{typed}@{domain}")
+    user = find_account(sm, typed)
     if user is None and "@" in typed:
         user = sm.find_user(email=typed)
     return user
