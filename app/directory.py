@@ -27,14 +27,18 @@ from app.validation import (
 )
 
 
-def role_holders(session, agency_id: int, role: str, order_by=None) -> list[UserAccount]:
-    """The active accounts of an agency holding ``role`` (its leaders, its admins...),
-    by ``order_by`` (default: id)."""
+def role_holders(session, role: str, *, agency_id: int | None = None,
+                 department_id: int | None = None, order_by=None) -> list[UserAccount]:
+    """The active accounts holding ``role`` in an agency or a department (its leaders,
+    its admins...), by ``order_by`` (default: id)."""
     role_model = UserAccount.roles.property.mapper.class_
-    return (session.query(UserAccount)
-            .filter(UserAccount.agency_id == agency_id, UserAccount.active.is_(True),
-                    UserAccount.roles.any(role_model.name == role))
-            .order_by(order_by if order_by is not None else UserAccount.id).all())
+    query = session.query(UserAccount).filter(UserAccount.active.is_(True),
+                                              UserAccount.roles.any(role_model.name == role))
+    if agency_id is not None:
+        query = query.filter(UserAccount.agency_id == agency_id)
+    if department_id is not None:
+        query = query.filter(UserAccount.department_id == department_id)
+    return query.order_by(order_by if order_by is not None else UserAccount.id).all()
 
 
 AGENCY_KIND_LABELS = {

@@ -75,7 +75,7 @@ def request_export(session, user: UserAccount, reason: str | None) -> DataExport
                                 status=DataExportStatus.pending, requested_at=utcnow())
     session.add(request)
     session.flush()
-    heads = [head for head in role_holders(session, user.agency_id, AGENCY_HEAD) if head.id != user.id]
+    heads = [head for head in role_holders(session, AGENCY_HEAD, agency_id=user.agency_id) if head.id != user.id]
     if not heads:
         log.warning("data export request %s: agency %s has no active agency head",
                     request.id, user.agency_id)

@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 from app.accounts.notices import in_default_locale, tell
+from app.directory import role_holders
 from app.i18n import to_local, utcnow
 from app.models import (
     Assignment,
@@ -44,7 +45,7 @@ from app.registry import history
 from app.routing.notifications import notify
 from app.security.audit import AuditEvent, record_audit
 from app.security.roles import DEPARTMENT_HEAD
-from app.security.scope import can_manage_user, headed_department_id, role_names
+from app.security.scope import can_manage_user, headed_department_id
 from app.validation import refusal
 
 OPEN_DRAFTS = (OutgoingStatus.draft, OutgoingStatus.in_review)
@@ -109,10 +110,8 @@ def _sole_head_of(session, leaver: UserAccount):
     department_id = headed_department_id(leaver)
     if department_id is None:
         return None
-    others = session.query(UserAccount).filter(
-        UserAccount.department_id == department_id, UserAccount.active.is_(True),
-        UserAccount.id != leaver.id).all()
-    if any(DEPARTMENT_HEAD in role_names(other) for other in others):
+    heads = role_holders(session, DEPARTMENT_HEAD, department_id=department_id)
+    if any(head.id != leaver.id for head in heads):
         return None
     return leaver.department
 

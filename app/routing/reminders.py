@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_appbuilder.security.sqla.models import Role
 from flask_babel import force_locale, gettext
 
+from app.directory import role_holders
 from app.i18n import format_date, to_local, utcnow
 from app.models import (
     Assignment,
@@ -120,11 +120,8 @@ class _DepartmentHeads:
 
     def of(self, department_id: int) -> list[UserAccount]:
         if department_id not in self._cache:
-            self._cache[department_id] = (
-                self.session.query(UserAccount).join(UserAccount.roles)
-                .filter(UserAccount.department_id == department_id,
-                        UserAccount.active.is_(True), Role.name == DEPARTMENT_HEAD)
-                .order_by(UserAccount.id).all())
+            self._cache[department_id] = role_holders(self.session, DEPARTMENT_HEAD,
+                                                      department_id=department_id)
         return self._cache[department_id]
 
 

@@ -91,7 +91,8 @@ def assignee_choices(agency_id: int) -> list[tuple[str, str]]:
 
 
 def leaders_of(agency_id: int) -> list[UserAccount]:
-    return role_holders(db.session, agency_id, AGENCY_HEAD, order_by=UserAccount.first_name)
+    return role_holders(db.session, AGENCY_HEAD, agency_id=agency_id,
+                        order_by=UserAccount.first_name)
 
 
 class RoutingView(BaseView):

@@ -307,7 +307,7 @@ def _notify(session, notices: _Notices, period: str, now: dt.datetime) -> int:
     twice); a summary instead when an agency has many items of one kind."""
     written = 0
     for agency_id, kinds in notices.items.items():
-        admins = role_holders(session, agency_id, AGENCY_ADMIN)
+        admins = role_holders(session, AGENCY_ADMIN, agency_id=agency_id)
         for kind, items in kinds.items():
             messages = [message for _, message in items]
             if len(items) > MAX_ITEMS_NOTIFIED:
